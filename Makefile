@@ -1,0 +1,56 @@
+# The two commands the README promises, and the set-up steps they share.
+#   make run   set up and run the portal on http://127.0.0.1:5000 (SQLite, shipped essays)
+#   make test  set up and run the whole test suite (browser tests included)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test setup setup-dev assets chromium lint bench clean
+
+run: setup assets
+	FLASK_DEBUG=1 $(BIN)/flask --app wsgi db upgrade
+	FLASK_DEBUG=1 $(BIN)/flask --app wsgi essays check || true
+	FLASK_DEBUG=1 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+
+test: setup-dev assets chromium
+	$(BIN)/ruff check portal tests bench wsgi.py
+	$(BIN)/ruff format --check portal tests bench wsgi.py
+	FLASK_DEBUG=1 $(BIN)/flask --app wsgi essays check
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+setup: $(VENV)/.runtime
+setup-dev: $(VENV)/.dev
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.dev: pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	touch $@ $(VENV)/.runtime
+
+assets: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+chromium:
+	@bash scripts/ensure-chromium
+
+lint: setup-dev
+	$(BIN)/ruff check portal tests bench wsgi.py
+	$(BIN)/ruff format --check portal tests bench wsgi.py
+
+bench: setup-dev assets
+	$(BIN)/python bench/bench.py
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache

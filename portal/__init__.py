@@ -1,0 +1,95 @@
+"""Portal: a community portal for reverse mentorship."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+
+from portal.config import PROJECT_ROOT, ConfigError, finalise, load_settings
+from portal.extensions import csrf, db, limiter, migrate
+
+__all__ = ["ConfigError", "create_app"]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. `config` (tests) overrides what the environment says."""
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    app = Flask(__name__, instance_path=str(PROJECT_ROOT / "instance"))
+    app.config.update(load_settings())
+    app.config.update(
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        ESSAYS_CHECK_INTERVAL=1.0,
+        ESSAYS_PER_PAGE=10,
+    )
+    if config:
+        app.config.update(config)
+    production = not (app.debug or app.testing)
+    app.config["PRODUCTION"] = production
+    if app.debug or app.testing:
+        app.config["ESSAYS_CHECK_INTERVAL"] = app.config.get("ESSAYS_CHECK_INTERVAL_DEV", 0.0)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    finalise(app.config, production=production, instance_path=app.instance_path)
+
+    register_logging(app)
+    register_extensions(app)
+    register_web(app, production=production)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    if not logging.getLogger("portal").handlers and not app.testing:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger("portal").addHandler(handler)
+        logging.getLogger("portal").setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+
+
+def register_extensions(app: Flask) -> None:
+    from portal.web.database import configure_sqlite
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            # Attaches listeners only; no connection is opened before gunicorn forks.
+            configure_sqlite(db.engine)
+
+
+def register_web(app: Flask, *, production: bool) -> None:
+    from portal.web.assets import register_assets
+    from portal.web.errors import register_errors
+    from portal.web.security import register_security
+    from portal.web.templating import register_templating
+
+    if production and app.config.get("TRUSTED_HOSTS"):
+        app.config["TRUSTED_HOSTS"] = list(app.config["TRUSTED_HOSTS"])
+    elif not production:
+        app.config["TRUSTED_HOSTS"] = None
+    register_security(app, production=production)
+    register_errors(app)
+    register_assets(app)
+    register_templating(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from portal.essays import bp as essays_bp
+    from portal.pages import bp as pages_bp
+
+    app.register_blueprint(pages_bp)
+    app.register_blueprint(essays_bp)
+
+
+def register_cli(app: Flask) -> None:
+    from portal.essays.cli import essays_cli
+
+    app.cli.add_command(essays_cli)

@@ -1,0 +1,100 @@
+"""Settings read from the environment (and from a `.env` file in development).
+
+The names are the interface contract in the README. `load_settings()` returns a
+plain dict so that tests can build an app from explicit values instead.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+TRUE = {"1", "true", "yes", "on"}
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; raised at start-up with a plain message."""
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() in TRUE
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}.") from exc
+
+
+def load_settings() -> dict:
+    """Read every setting the portal understands from the environment."""
+    env = os.environ.get
+    settings = {
+        "SECRET_KEY": env("SECRET_KEY") or None,
+        "DATABASE_URL": env("DATABASE_URL") or None,
+        "REDIS_URL": env("REDIS_URL") or None,
+        "MAIL_SERVER": env("MAIL_SERVER") or None,
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": env("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
+        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or None,
+        "SITE_NAME": env("SITE_NAME") or "Bharath.club",
+        "SITE_URL": env("SITE_URL") or None,
+        "ESSAYS_DIR": env("ESSAYS_DIR") or str(PROJECT_ROOT / "content" / "essays"),
+        "PAGES_DIR": env("PAGES_DIR") or str(PROJECT_ROOT / "content" / "pages"),
+        "PROXY_COUNT": _int("PROXY_COUNT", 0),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "TRUSTED_HOSTS": [h.strip() for h in env("TRUSTED_HOSTS", "").split(",") if h.strip()]
+        or None,
+    }
+    return settings
+
+
+def finalise(config: dict, *, production: bool, instance_path: str) -> None:
+    """Fill derived defaults and refuse an unsafe production set-up."""
+    if not config.get("SECRET_KEY"):
+        if production:
+            raise ConfigError(
+                "SECRET_KEY is not set. In production the portal needs a long random "
+                "SECRET_KEY in the environment (for example: "
+                'python -c "import secrets; print(secrets.token_hex(32))").'
+            )
+        # Development only: a fixed, clearly-marked key so sessions survive reloads.
+        config["SECRET_KEY"] = "dev-only-insecure-key"  # noqa: S105
+
+    if not config.get("SITE_URL"):
+        if production:
+            raise ConfigError(
+                "SITE_URL is not set. In production the portal needs its public address "
+                "(for example https://bharath.club) to build links in pages and emails."
+            )
+        config["SITE_URL"] = "http://127.0.0.1:5000"
+    config["SITE_URL"] = config["SITE_URL"].rstrip("/")
+    site = urlsplit(config["SITE_URL"])
+    if site.scheme not in ("http", "https") or not site.hostname:
+        raise ConfigError(
+            f"SITE_URL must look like https://example.org, not {config['SITE_URL']!r}."
+        )
+
+    if production and not config.get("TRUSTED_HOSTS"):
+        config["TRUSTED_HOSTS"] = [site.hostname]
+
+    url = config.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'portal.sqlite3'}"
+    # Operators paste URLs from their provider: make them use the psycopg 3 driver.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            url = "postgresql+psycopg://" + url[len(prefix) :]
+    config["SQLALCHEMY_DATABASE_URI"] = url
+
+    config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"

@@ -1,0 +1,342 @@
+"""Essays are files, not rows: Markdown with YAML front matter in one folder.
+
+`Library` scans the folder, parses each file once per version (path, mtime, size)
+and keeps the result; a file that changes is parsed again, a broken file is
+skipped and reported as a `Problem`. Nothing here touches Flask's request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import frontmatter
+import markdown
+import nh3
+import yaml
+from markupsafe import Markup
+
+log = logging.getLogger("portal.essays")
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+WORDS_PER_MINUTE = 230
+CTA_KEYS = ("heading", "text", "button")
+
+ALLOWED_TAGS = nh3.ALLOWED_TAGS | {"section"}
+ALLOWED_ATTRIBUTES = {
+    **nh3.ALLOWED_ATTRIBUTES,
+    **{h: {"id"} for h in ("h2", "h3", "h4", "h5", "h6")},
+    "a": {"href", "title", "id"},
+    "li": {"id"},
+    "sup": {"id"},
+    "div": {"class"},
+    "code": {"class"},
+    "td": {"align"},
+    "th": {"align"},
+}
+
+
+def slugify(text: str) -> str:
+    """Lowercase ASCII words joined by hyphens ("Anjali Rao" -> "anjali-rao")."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class Heading:
+    anchor: str
+    text: Markup
+
+
+@dataclass(frozen=True)
+class Essay:
+    slug: str
+    title: str
+    title_html: Markup
+    date: date
+    summary: str
+    summary_html: Markup
+    author: str
+    tags: tuple[str, ...]
+    draft: bool
+    cta: dict
+    body: Markup
+    toc: tuple[Heading, ...]
+    words: int
+    path: str
+    modified: datetime
+    version: str
+
+    @property
+    def author_slug(self) -> str:
+        return slugify(self.author)
+
+    @property
+    def reading_minutes(self) -> int:
+        return max(1, math.ceil(self.words / WORDS_PER_MINUTE))
+
+    def is_published(self, today: date) -> bool:
+        return not self.draft and self.date <= today
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+class EssayError(ValueError):
+    """The file can't be published; the message says why, in plain words."""
+
+
+def _markdown() -> markdown.Markdown:
+    return markdown.Markdown(
+        extensions=["toc", "smarty", "fenced_code", "tables", "sane_lists", "footnotes"],
+        extension_configs={"toc": {"toc_depth": "2-2", "slugify": _anchor}},
+        output_format="html",
+    )
+
+
+def _anchor(value: str, separator: str) -> str:
+    # Anchors depend only on the heading's words, so links to a section stay stable.
+    return slugify(value) or "section"
+
+
+def typographic(text: str) -> Markup:
+    """Curly quotes, dashes and ellipses for a one-line string, HTML-escaped."""
+    html = markdown.markdown(text, extensions=["smarty"])
+    html = re.sub(r"^<p>|</p>$", "", html.strip())
+    return Markup(nh3.clean(html, tags=set(), attributes={}))  # noqa: S704 - sanitised
+
+
+def _parse_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            pass
+    raise EssayError(f"date {value!r} is not a date like 2026-03-14")
+
+
+def _string(meta: dict, key: str, default: str = "") -> str:
+    value = meta.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, str | int | float):
+        raise EssayError(f"{key} must be text")
+    return str(value).strip()
+
+
+def _tags(value: object) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(t, str | int) for t in value):
+        raise EssayError("tags must be a list of words, like [teaching, ai-tools]")
+    seen: dict[str, None] = {}
+    for tag in value:
+        if slug := slugify(str(tag)):
+            seen.setdefault(slug)
+    return tuple(seen)
+
+
+def _cta(value: object) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not set(value) <= set(CTA_KEYS):
+        raise EssayError("cta must be a mapping with heading, text and/or button")
+    return {k: str(v).strip() for k, v in value.items() if v is not None}
+
+
+def parse_essay(path: Path, text: str, *, default_author: str, require_date: bool = True) -> Essay:
+    """Turn one file's text into an Essay, or raise EssayError saying what is wrong."""
+    try:
+        post = frontmatter.loads(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise EssayError(f"bad YAML in the front matter{where}") from exc
+    meta = post.metadata
+    if not isinstance(meta, dict):
+        raise EssayError("the front matter must be a mapping of names to values")
+
+    title = _string(meta, "title")
+    if not title:
+        raise EssayError("missing title")
+    if "date" in meta and meta["date"] is not None:
+        published = _parse_date(meta["date"])
+    elif require_date:
+        raise EssayError("missing date")
+    else:
+        published = _parse_date(meta.get("updated") or date.fromtimestamp(path.stat().st_mtime))
+
+    slug = _string(meta, "slug") or slugify(path.stem)
+    if not SLUG.match(slug):
+        raise EssayError(f"slug {slug!r} must be lowercase letters, digits and hyphens")
+
+    summary = _string(meta, "summary")
+    md = _markdown()
+    raw_html = md.convert(post.content)
+    body = nh3.clean(
+        raw_html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        link_rel=None,
+        url_schemes={"http", "https", "mailto"},
+    )
+    toc = tuple(Heading(t["id"], Markup(t["name"])) for t in md.toc_tokens)  # noqa: S704
+    words = len(re.findall(r"\w+", re.sub(r"<[^>]+>", " ", raw_html)))
+    stat = path.stat()
+    draft = meta.get("draft", False)
+    if not isinstance(draft, bool):
+        raise EssayError("draft must be true or false")
+    return Essay(
+        slug=slug,
+        title=title,
+        title_html=typographic(title),
+        date=published,
+        summary=summary,
+        summary_html=typographic(summary),
+        author=_string(meta, "author") or default_author,
+        tags=_tags(meta.get("tags")),
+        draft=draft,
+        cta=_cta(meta.get("cta")),
+        body=Markup(body),  # noqa: S704 - sanitised by nh3 above
+        toc=toc,
+        words=words,
+        path=str(path),
+        modified=datetime.fromtimestamp(stat.st_mtime, UTC).replace(microsecond=0),
+        version=f"{stat.st_mtime_ns:x}-{stat.st_size:x}",
+    )
+
+
+@dataclass
+class Snapshot:
+    """Everything loaded from the folder at one moment; replaced when a file changes."""
+
+    essays: dict[str, Essay]
+    problems: tuple[Problem, ...]
+    version: str
+    cache: dict = field(default_factory=dict)
+
+    def published(self, today: date) -> list[Essay]:
+        key = ("published", today)
+        if key not in self.cache:
+            self.cache[key] = sorted(
+                (e for e in self.essays.values() if e.is_published(today)),
+                key=lambda e: (e.date, e.slug),
+                reverse=True,
+            )
+        return self.cache[key]
+
+    def find(self, slug: str, today: date) -> Essay | None:
+        essay = self.essays.get(slug)
+        return essay if essay and essay.is_published(today) else None
+
+
+class Library:
+    """A folder of Markdown files, parsed once per file version."""
+
+    def __init__(
+        self,
+        directory: str | os.PathLike,
+        *,
+        default_author: str,
+        min_interval=0.0,
+        require_date: bool = True,
+    ) -> None:
+        self.directory = Path(directory)
+        self.default_author = default_author
+        self.min_interval = min_interval
+        self.require_date = require_date
+        self._parsed: dict[str, tuple[tuple[int, int], Essay | Problem]] = {}
+        self._snapshot: Snapshot | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def current(self) -> Snapshot:
+        """The latest snapshot, rescanning the folder at most every `min_interval` seconds."""
+        now = time.monotonic()
+        snapshot = self._snapshot
+        if snapshot is not None and now - self._checked_at < self.min_interval:
+            return snapshot
+        with self._lock:
+            self._checked_at = now
+            return self._rescan()
+
+    def _stamps(self) -> dict[str, tuple[int, int]]:
+        stamps = {}
+        try:
+            entries = list(os.scandir(self.directory))
+        except FileNotFoundError:
+            log.warning("Essays folder %s does not exist", self.directory)
+            return {}
+        for entry in entries:
+            if entry.name.endswith(".md") and not entry.name.startswith("."):
+                try:
+                    st = entry.stat()
+                except FileNotFoundError:  # removed while we looked
+                    continue
+                stamps[entry.path] = (st.st_mtime_ns, st.st_size)
+        return stamps
+
+    def _rescan(self) -> Snapshot:
+        stamps = self._stamps()
+        if self._snapshot is not None and stamps == {p: s for p, (s, _) in self._parsed.items()}:
+            return self._snapshot
+        parsed = {}
+        for path, stamp in stamps.items():
+            old = self._parsed.get(path)
+            parsed[path] = old if old and old[0] == stamp else (stamp, self._load(Path(path)))
+        self._parsed = parsed
+        self._snapshot = self._build(parsed)
+        return self._snapshot
+
+    def _load(self, path: Path) -> Essay | Problem:
+        try:
+            text = path.read_text(encoding="utf-8")
+            return parse_essay(
+                path, text, default_author=self.default_author, require_date=self.require_date
+            )
+        except UnicodeDecodeError:
+            problem = Problem(path.name, "not UTF-8 text")
+        except EssayError as exc:
+            problem = Problem(path.name, str(exc))
+        except OSError as exc:
+            problem = Problem(path.name, f"cannot be read ({exc.strerror})")
+        log.warning("Skipping essay %s: %s", problem.path, problem.reason)
+        return problem
+
+    def _build(self, parsed: dict) -> Snapshot:
+        essays: dict[str, Essay] = {}
+        problems: list[Problem] = []
+        for path in sorted(parsed):
+            item = parsed[path][1]
+            if isinstance(item, Problem):
+                problems.append(item)
+            elif item.slug in essays:
+                other = Path(essays[item.slug].path).name
+                problem = Problem(Path(path).name, f"duplicate slug {item.slug!r} (also {other})")
+                log.warning("Skipping essay %s: %s", problem.path, problem.reason)
+                problems.append(problem)
+            else:
+                essays[item.slug] = item
+        digest = hashlib.sha1(usedforsecurity=False)
+        for path in sorted(parsed):
+            digest.update(f"{path}:{parsed[path][0]}".encode())
+        return Snapshot(essays=essays, problems=tuple(problems), version=digest.hexdigest()[:16])

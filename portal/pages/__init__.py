@@ -1,0 +1,106 @@
+"""Home, the About and Guidelines pages, discovery files and the health check."""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, abort, current_app, render_template
+
+from portal.essays import page_cache, snapshot, today
+from portal.essays.loader import Library
+from portal.web.caching import serve_page
+from portal.web.database import database_answers
+
+bp = Blueprint("pages", __name__)
+
+HOME_ESSAYS = 3
+STATIC_PAGES = ("about", "guidelines")
+
+
+def pages_library() -> Library:
+    lib = current_app.extensions.get("portal.pages")
+    if lib is None:
+        lib = Library(
+            current_app.config["PAGES_DIR"],
+            default_author=current_app.config["SITE_NAME"],
+            min_interval=current_app.config["ESSAYS_CHECK_INTERVAL"],
+            require_date=False,
+        )
+        current_app.extensions["portal.pages"] = lib
+    return lib
+
+
+def _etag(*parts: object) -> str:
+    seed = "|".join(map(str, parts))
+    return hashlib.sha1(seed.encode(), usedforsecurity=False).hexdigest()[:20]
+
+
+@bp.get("/")
+def home():
+    snap = snapshot()
+    day = today()
+    essays = snap.published(day)[:HOME_ESSAYS]
+    return serve_page(
+        page_cache(snap, day),
+        ("home",),
+        lambda: render_template("pages/home.html", essays=essays),
+        etag=_etag(snap.version, day, "home"),
+    )
+
+
+@bp.get("/<any(about, guidelines):name>")
+def page(name: str):
+    snap = pages_library().current()
+    found = snap.essays.get(name)
+    if found is None:
+        abort(404)
+    return serve_page(
+        snap.cache,
+        ("page", name),
+        lambda: render_template("pages/page.html", page=found),
+        etag=_etag(snap.version, name),
+        last_modified=found.modified,
+        max_age=300,
+    )
+
+
+ROBOTS = "User-agent: *\nDisallow: /account\nDisallow: /admin/\nDisallow: /healthz\n"
+
+
+@bp.get("/robots.txt")
+def robots():
+    body = ROBOTS + f"Sitemap: {current_app.config['SITE_URL']}/sitemap.xml\n"
+    response = current_app.response_class(body, mimetype="text/plain")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    snap = snapshot()
+    essays = snap.published(today())
+    tags = sorted({t for e in essays for t in e.tags})
+    authors = sorted({e.author_slug for e in essays})
+    response = serve_page(
+        {},
+        ("sitemap",),
+        lambda: render_template(
+            "sitemap.xml",
+            essays=essays,
+            tags=tags,
+            authors=authors,
+            pages=list(pages_library().current().essays.values()),
+        ),
+        etag=_etag(snap.version, today(), "sitemap"),
+        max_age=3600,
+    )
+    response.mimetype = "application/xml"
+    return response
+
+
+@bp.get("/healthz")
+def healthz():
+    if database_answers():
+        return {"status": "ok", "database": "ok"}, 200
+    return {"status": "unavailable", "database": "unreachable"}, 503

@@ -1,0 +1,1 @@
+"""What every page shares: htmx rendering, security headers, errors, assets."""

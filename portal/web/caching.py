@@ -1,0 +1,65 @@
+"""HTTP caching for pages that are the same for every anonymous reader."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Response, current_app, make_response, request
+
+
+def viewer_is_anonymous() -> bool:
+    """True when nobody is signed in (membership plugs Flask-Login in here)."""
+    if not hasattr(current_app, "login_manager"):
+        return True
+    from flask_login import current_user
+
+    return not current_user.is_authenticated
+
+
+def public_page(
+    response: Response,
+    *,
+    etag: str | None = None,
+    last_modified: datetime | None = None,
+    max_age: int = 60,
+) -> Response:
+    """Let browsers and the reverse proxy keep an anonymous page briefly, and answer
+    conditional GETs with 304. Signed-in pages keep the default `no-store`."""
+    if not viewer_is_anonymous():
+        return response
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    if etag:
+        response.set_etag(etag)
+    if last_modified:
+        response.last_modified = last_modified
+    return response.make_conditional(request)
+
+
+def serve_page(
+    cache: dict,
+    key: tuple,
+    render,
+    *,
+    etag: str,
+    last_modified: datetime | None = None,
+    max_age: int = 60,
+) -> Response:
+    """Serve a page that is the same for every anonymous reader.
+
+    The rendered HTML is kept in `cache` (owned by whatever the page is built from,
+    so it is dropped when that changes) and answered with ETag/Last-Modified.
+    Signed-in members, htmx requests and visitors with a session get a fresh render.
+    """
+    shared = (
+        request.method in ("GET", "HEAD")
+        and request.headers.get("HX-Request") != "true"
+        and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
+    )
+    if not shared:
+        return make_response(render())
+    body = cache.get(key)
+    if body is None:
+        body = cache[key] = render().encode()
+    response = current_app.response_class(body, mimetype="text/html")
+    return public_page(response, etag=etag, last_modified=last_modified, max_age=max_age)

@@ -1,0 +1,85 @@
+"""Friendly error pages, a request id on every request, and plain messages for htmx."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+
+from flask import Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger("portal")
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+MESSAGES = {
+    400: ("That request didn't make sense", "Something in it was missing or malformed."),
+    403: ("That isn't yours to change", "You don't have permission to do that."),
+    404: ("We couldn't find that page", "The link may be old, or the page may have moved."),
+    405: ("That didn't work", "This address doesn't accept that kind of request."),
+    409: ("That has already changed", "Someone changed this before you did. Reload and try again."),
+    413: ("That was too large", "What you sent is bigger than we accept (2 MB at most)."),
+    429: ("Please slow down", "Too many attempts in a short time. Wait a little and try again."),
+    500: ("Something went wrong on our side", "It has been logged and we will look into it."),
+}
+
+
+def _request_id() -> str:
+    given = request.headers.get("X-Request-ID", "")
+    return given if _REQUEST_ID.match(given) else secrets.token_hex(8)
+
+
+def register_errors(app: Flask) -> None:
+    @app.before_request
+    def assign_request_id() -> None:
+        g.request_id = _request_id()
+
+    @app.after_request
+    def echo_request_id(response):
+        if "request_id" in g:
+            response.headers["X-Request-ID"] = g.request_id
+        return response
+
+    def render_error(code: int, title: str | None = None, detail: str | None = None):
+        default_title, default_detail = MESSAGES.get(code, MESSAGES[500])
+        context = {
+            "code": code,
+            "title": title or default_title,
+            "detail": detail or default_detail,
+            "request_id": g.get("request_id"),
+        }
+        template = (
+            "errors/_message.html" if request.headers.get("HX-Request") else "errors/page.html"
+        )
+        return render_template(template, **context), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return render_error(
+            400,
+            "Your form expired",
+            "For your safety, forms expire after a while. Reload the page and send it again; "
+            "what you typed is still in the form if you go back.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code is None or error.code < 400:
+            return error
+        return render_error(error.code if error.code in MESSAGES else 500)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error: InternalServerError):
+        # Flask calls this for any unhandled exception (outside testing, where it propagates).
+        original = error.original_exception
+        if original is not None:
+            log.error(
+                "Unhandled error (request id %s) on %s %s",
+                g.get("request_id"),
+                request.method,
+                request.path,
+                exc_info=original,
+            )
+        return render_error(500)

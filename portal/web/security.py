@@ -1,0 +1,67 @@
+"""Security headers on every response, and the production-only hardening.
+
+Flask sends none of these by default; SECURITY.md "Headers" lists what we promise.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
+
+HSTS = "max-age=31536000; includeSubDomains"
+
+
+def register_security(app: Flask, *, production: bool) -> None:
+    """Cookie flags, proxy handling and the headers added to every response."""
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=production,
+    )
+    if production:
+        # __Host- cookies are only sent over HTTPS, to this exact host, for every path.
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
+        app.config["SESSION_COOKIE_PATH"] = "/"
+        app.config["SESSION_COOKIE_DOMAIN"] = None
+
+    proxies = app.config.get("PROXY_COUNT", 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_prefix=0
+        )
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        # same-origin (not no-referrer): Flask-WTF's strict Referer check needs it on HTTPS.
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if production:
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        # One URL can answer with a page or an htmx fragment: caches must keep them apart.
+        response.vary.add("HX-Request")
+        # Pages that may be shared by caches say so themselves (see web/caching.py);
+        # anything else may carry personal data.
+        headers.setdefault("Cache-Control", "no-store")
+        return response

@@ -1,0 +1,31 @@
+"""Template helpers every page uses."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, url_for
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A public URL built from SITE_URL, never from the request's Host header."""
+    return current_app.config["SITE_URL"] + url_for(endpoint, **values)
+
+
+def canonical_url() -> str:
+    page = request.args.get("page", "")
+    query = f"?page={page}" if page.isdigit() and int(page) > 1 else ""
+    return current_app.config["SITE_URL"] + request.path + query
+
+
+def register_templating(app: Flask) -> None:
+    app.jinja_env.globals.update(absolute_url=absolute_url, canonical_url=canonical_url)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.context_processor(_csrf_header)
+
+
+def _csrf_header() -> dict:
+    # Signed-in pages carry the CSRF token for htmx requests; anonymous pages stay
+    # cookie-free so that caches can share them (their forms carry the hidden field).
+    from portal.web.caching import viewer_is_anonymous
+
+    return {"csrf_header": not viewer_is_anonymous()}
