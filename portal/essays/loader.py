@@ -171,9 +171,9 @@ def parse_essay(path: Path, text: str, *, default_author: str, require_date: boo
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark else ""
         raise EssayError(f"bad YAML in the front matter{where}") from exc
-    meta = post.metadata
-    if not isinstance(meta, dict):
-        raise EssayError("the front matter must be a mapping of names to values")
+    except ValueError as exc:  # YAML's own date parsing: 2026-02-30
+        raise EssayError(f"bad date in the front matter ({exc})") from exc
+    meta = post.metadata  # python-frontmatter keeps only a mapping
 
     title = _string(meta, "title")
     if not title:
@@ -319,6 +319,9 @@ class Library:
             problem = Problem(path.name, str(exc))
         except OSError as exc:
             problem = Problem(path.name, f"cannot be read ({exc.strerror})")
+        except Exception as exc:  # a broken file must never take the site down
+            log.exception("Unexpected error while reading essay %s", path.name)
+            problem = Problem(path.name, f"could not be rendered ({type(exc).__name__})")
         log.warning("Skipping essay %s: %s", problem.path, problem.reason)
         return problem
 

@@ -21,6 +21,8 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_csrf_header)
+    # HTML as text to be escaped once more (Atom's type="html" content).
+    app.jinja_env.filters["as_source"] = str
 
 
 def _csrf_header() -> dict:

@@ -1,0 +1,159 @@
+"""Fixtures in the style of Flask's tutorial: `app`, `client`, `runner`, plus a
+database chosen by DATABASE_URL (PostgreSQL in CI's second run, SQLite otherwise)
+and a live server for the browser tests."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from portal import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def _reset_database(url: str) -> None:
+    """Empty the test database, refusing anything that doesn't look like one."""
+    if url.startswith("sqlite"):
+        return
+    name = urlsplit(url).path.lstrip("/")
+    if "test" not in name:
+        pytest.exit(f"Refusing to wipe database {name!r}: its name must contain 'test'.", 2)
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        url = url.replace("postgresql://", "postgresql+psycopg://", 1)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'portal.sqlite3'}"
+    _reset_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url) -> str:
+    """Apply migrations once per run, as `flask db upgrade` does."""
+    from flask_migrate import upgrade
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": database_url})
+    with app.app_context():
+        upgrade()
+    return database_url
+
+
+def make_app(database_url: str, **overrides):
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "DATABASE_URL": database_url,
+        "SITE_URL": "http://portal.test",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "ESSAYS_DIR": str(ROOT / "content" / "essays"),
+        "PAGES_DIR": str(ROOT / "content" / "pages"),
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(migrated):
+    app = make_app(migrated)
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def production_app(migrated):
+    """An app as it runs in production (not debug, not testing)."""
+
+    def build(**overrides):
+        config = {
+            "TESTING": False,
+            "DEBUG": False,
+            "SITE_URL": "https://portal.test",
+            "WTF_CSRF_ENABLED": True,
+        }
+        config.update(overrides)
+        return make_app(migrated, **config)
+
+    return build
+
+
+@pytest.fixture
+def essays_dir(tmp_path):
+    folder = tmp_path / "essays"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def write_essay(essays_dir):
+    """Write an essay file: write_essay("name", title="T", date="2026-01-01", body="...")."""
+
+    def write(name: str, body: str = "Some words.\n", **meta) -> Path:
+        lines = []
+        for key, value in meta.items():
+            if isinstance(value, list):
+                lines.append(f"{key}: [{', '.join(value)}]")
+            else:
+                lines.append(f"{key}: {value}")
+        text = "---\n" + "\n".join(lines) + "\n---\n\n" + textwrap.dedent(body)
+        path = essays_dir / f"{name}.md"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def essays_app(migrated, essays_dir):
+    """An app reading essays from a temporary folder that a test fills."""
+    return make_app(migrated, ESSAYS_DIR=str(essays_dir))
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated):
+    """The portal on a real socket, with the shipped essays, for browser tests."""
+    app = make_app(migrated, SITE_URL="http://127.0.0.1", WTF_CSRF_ENABLED=True)
+    with LiveServer(app) as server:
+        yield server
