@@ -53,7 +53,26 @@ def migrated(database_url) -> str:
     app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATABASE_URL": database_url})
     with app.app_context():
         upgrade()
+        from portal.extensions import db
+
+        db.engine.dispose()
     return database_url
+
+
+_apps: list = []
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines():
+    """Close every pooled connection a test's apps opened (PostgreSQL warns otherwise)."""
+    yield
+    from portal.extensions import db
+
+    while _apps:
+        app = _apps.pop()
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def make_app(database_url: str, **overrides):
@@ -68,7 +87,9 @@ def make_app(database_url: str, **overrides):
         "PAGES_DIR": str(ROOT / "content" / "pages"),
     }
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    _apps.append(app)
+    return app
 
 
 @pytest.fixture

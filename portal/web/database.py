@@ -47,7 +47,7 @@ def write_transaction() -> Iterator[None]:
     On SQLite this is `BEGIN IMMEDIATE`; on PostgreSQL it is an ordinary transaction.
     Commits at the end, rolls back (and re-raises) on any error: no partial writes.
     """
-    session = db.session
+    session = db.session()  # the real Session behind the scoped proxy
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={WRITE_OPTION: True})

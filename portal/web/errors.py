@@ -7,6 +7,7 @@ import re
 import secrets
 
 from flask import Flask, g, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -44,6 +45,9 @@ def register_errors(app: Flask) -> None:
 
     def render_error(code: int, title: str | None = None, detail: str | None = None):
         default_title, default_detail = MESSAGES.get(code, MESSAGES[500])
+        if request_ctx.url_adapter is None:
+            # The Host header was refused (TRUSTED_HOSTS): no URLs can be built.
+            return f"{title or default_title}.", code, {"Content-Type": "text/plain"}
         context = {
             "code": code,
             "title": title or default_title,

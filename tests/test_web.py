@@ -1,0 +1,238 @@
+"""What every response shares: security headers, limits, errors, health, assets."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from portal import ConfigError, create_app
+from portal.web.security import CONTENT_SECURITY_POLICY
+
+from .conftest import make_app
+
+PAGES = ["/", "/essays/", "/essays/teaching-upward", "/about", "/feed.xml", "/robots.txt", "/nope"]
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_security_headers_on_every_response(client, url):
+    headers = client.get(url).headers
+    assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "HX-Request" in headers["Vary"]
+
+
+def test_csp_is_strict():
+    policy = dict(part.split(" ", 1) for part in CONTENT_SECURITY_POLICY.split("; "))
+    assert "unsafe" not in CONTENT_SECURITY_POLICY
+    assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+    assert policy["object-src"] == "'none'" and policy["base-uri"] == "'none'"
+    assert policy["frame-ancestors"] == "'none'" and policy["form-action"] == "'self'"
+
+
+def test_pages_carry_no_inline_script_or_style(client):
+    page = client.get("/essays/teaching-upward").get_data(as_text=True)
+    assert " style=" not in page and "<style" not in page
+    # The only inline script is JSON-LD data, which browsers never execute.
+    assert page.count("<script") == page.count("<script src=") + 1
+    assert '<script type="application/ld+json">' in page
+
+
+def test_htmx_is_configured_to_need_no_unsafe_csp(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<meta name="htmx-config"' in page
+    for setting in ("includeIndicatorStyles", "allowEval", "allowScriptTags"):
+        assert f"&#34;{setting}&#34;:false" in page
+    assert "&#34;historyCacheSize&#34;:0" in page
+
+
+def test_htmx_is_served_from_node_modules_with_a_long_cache_lifetime(client):
+    page = client.get("/").get_data(as_text=True)
+    src = page.split('<script src="', 1)[1].split('"', 1)[0]
+    assert src.startswith("/vendor/htmx/htmx.min.js?v=")
+    with client.get(src) as response:
+        assert response.status_code == 200
+        assert b"htmx" in response.data[:2000]
+        assert response.cache_control.max_age >= 365 * 24 * 3600
+        assert response.cache_control.public
+
+
+def test_own_css_is_versioned_and_cached_long(client):
+    page = client.get("/").get_data(as_text=True)
+    href = page.split('<link rel="stylesheet" href="', 1)[1].split('"', 1)[0]
+    assert href.startswith("/static/css/portal.css?v=")
+    with client.get(href) as response:
+        assert response.status_code == 200
+        assert response.cache_control.max_age >= 365 * 24 * 3600
+
+
+def test_no_hsts_or_secure_cookies_in_development(client, app):
+    assert "Strict-Transport-Security" not in client.get("/").headers
+    assert app.config["SESSION_COOKIE_SECURE"] is False
+
+
+def test_production_sends_hsts_and_uses_secure_host_cookies(production_app):
+    app = production_app()
+    response = app.test_client().get("/", base_url="https://portal.test")
+    hsts = response.headers["Strict-Transport-Security"]
+    assert int(hsts.split("max-age=")[1].split(";")[0]) >= 31536000
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_refuses_unknown_hosts(production_app):
+    client = production_app().test_client()
+    assert client.get("/", base_url="https://portal.test").status_code == 200
+    refused = client.get("/", base_url="https://evil.example")
+    assert refused.status_code == 400
+    assert "Traceback" not in refused.get_data(as_text=True)
+
+
+def test_production_without_secret_key_is_a_clear_startup_error(migrated, monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app({"TESTING": False, "DEBUG": False, "SECRET_KEY": None, "SITE_URL": "https://x"})
+
+
+def test_production_without_site_url_is_a_clear_startup_error(monkeypatch):
+    monkeypatch.delenv("SITE_URL", raising=False)
+    with pytest.raises(ConfigError, match="SITE_URL is not set"):
+        create_app({"TESTING": False, "DEBUG": False, "SECRET_KEY": "k", "SITE_URL": None})
+
+
+def test_a_malformed_site_url_is_refused():
+    with pytest.raises(ConfigError, match="SITE_URL must look like"):
+        create_app({"TESTING": True, "SITE_URL": "portal.test"})
+
+
+def test_wsgi_reports_a_config_error_without_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from .conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FLASK_DEBUG")}
+    env["SITE_URL"] = "https://portal.test"
+    result = subprocess.run(
+        [sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "Portal cannot start: SECRET_KEY is not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_settings_come_from_the_environment(monkeypatch, migrated):
+    monkeypatch.setenv("SITE_NAME", "Test Club")
+    monkeypatch.setenv("PROXY_COUNT", "1")
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db.example/portal")
+    app = create_app({"TESTING": True})
+    assert app.config["SITE_NAME"] == "Test Club"
+    assert app.config["PROXY_COUNT"] == 1
+    assert app.config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@db.example/portal"
+
+
+def test_a_bad_number_in_the_environment_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("MAIL_PORT", "twenty-five")
+    with pytest.raises(ConfigError, match="MAIL_PORT must be a whole number"):
+        create_app({"TESTING": True})
+
+
+def test_proxy_count_makes_the_client_address_the_forwarded_one(migrated):
+    app = make_app(migrated, PROXY_COUNT=1)
+
+    @app.get("/_ip")
+    def ip():
+        from flask import request
+
+        return request.remote_addr
+
+    client = app.test_client()
+    response = client.get("/_ip", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.get_data(as_text=True) == "203.0.113.7"
+    direct = make_app(migrated).test_client()
+    # Without PROXY_COUNT a forged header is ignored.
+    direct.application.add_url_rule("/_ip", view_func=ip)
+    assert direct.get("/_ip", headers={"X-Forwarded-For": "203.0.113.7"}).text == "127.0.0.1"
+
+
+def test_request_body_over_2_mb_is_refused_with_413(app):
+    @app.post("/_form")
+    def form():
+        from flask import request
+
+        return str(len(request.form))
+
+    client = app.test_client()
+    assert client.post("/_form", data={"a": "x" * 1000}).status_code == 200
+    response = client.post("/_form", data={"a": "x" * (2 * 1024 * 1024 + 1)})
+    assert response.status_code == 413
+    assert "too large" in response.get_data(as_text=True)
+
+
+def test_friendly_404_page(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert "We couldn" in page and '<main id="main"' in page
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_friendly_500_page_logs_the_error_with_a_request_id(production_app, caplog):
+    app = production_app()
+
+    @app.get("/_boom")
+    def boom():
+        raise RuntimeError("kaboom")
+
+    with caplog.at_level(logging.ERROR, logger="portal"):
+        response = app.test_client().get("/_boom", base_url="https://portal.test")
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    request_id = response.headers["X-Request-ID"]
+    assert "Something went wrong on our side" in page and request_id in page
+    assert "kaboom" not in page and "Traceback" not in page
+    assert f"request id {request_id}" in caplog.text and "kaboom" in caplog.text
+
+
+def test_htmx_requests_get_an_error_fragment_not_a_page(client):
+    response = client.get("/nope", headers={"HX-Request": "true"})
+    assert response.status_code == 404
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith('<div class="notice notice-error" role="alert">')
+    assert "<html" not in body
+
+
+def test_healthz_answers_200_when_the_database_answers(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_answers_503_when_the_database_does_not(migrated):
+    app = make_app(migrated, DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "unreachable"
+
+
+def test_method_not_allowed_is_friendly(client):
+    response = client.post("/about")
+    assert response.status_code in (400, 405)  # CSRF is off here: 405
+    assert "<html" in response.get_data(as_text=True)
+
+
+def test_csrf_protects_posts_in_production(production_app):
+    app = production_app()
+
+    @app.post("/_change")
+    def change():
+        return "changed"
+
+    response = app.test_client().post("/_change", base_url="https://portal.test")
+    assert response.status_code == 400
+    assert "Your form expired" in response.get_data(as_text=True)
