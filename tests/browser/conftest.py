@@ -25,7 +25,6 @@ CHROMIUM_ARGS = [
 ]
 
 
-
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if HERE in item.path.parents:
