@@ -10,7 +10,7 @@ from dotenv import load_dotenv
 from flask import Flask
 
 from portal.config import PROJECT_ROOT, ConfigError, finalise, load_settings
-from portal.extensions import csrf, db, limiter, migrate
+from portal.extensions import csrf, db, limiter
 
 __all__ = ["ConfigError", "create_app"]
 
@@ -56,7 +56,12 @@ def register_extensions(app: Flask) -> None:
     from portal.web.database import configure_sqlite
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    if os.environ.get("FLASK_RUN_FROM_CLI") == "true" or app.testing:
+        # Flask-Migrate brings in Alembic (about 11 MB in every worker): only the
+        # `flask` command (db upgrade, db check...) and the tests need it.
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
