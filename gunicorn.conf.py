@@ -1,0 +1,17 @@
+"""gunicorn settings for production: `gunicorn -c gunicorn.conf.py wsgi:app`.
+
+Sync workers behind a reverse proxy (see the README's deployment notes).
+"""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+worker_class = "sync"
+# The proxy buffers slow clients; a sync worker only waits on the app.
+timeout = 30
+graceful_timeout = 20
+# Recycle workers now and then so that a slow leak can never grow for long.
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = "-"
