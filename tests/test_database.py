@@ -114,3 +114,18 @@ def test_concurrent_writers_on_the_configured_database(app):
     finally:
         with app.app_context():
             table.drop(db.engine)
+
+
+def test_writes_take_the_lock_up_front_and_reads_do_not(tmp_path):
+    app = sqlite_app(tmp_path)
+    statements: list[str] = []
+    with app.app_context():
+        sa.event.listen(
+            db.engine, "connect", lambda dbapi, _: dbapi.set_trace_callback(statements.append)
+        )
+        with write_transaction():
+            db.session.execute(sa.text("CREATE TABLE probe (x INTEGER)"))
+        db.session.execute(sa.text("SELECT count(*) FROM probe"))
+        db.session.commit()
+    assert statements[statements.index("CREATE TABLE probe (x INTEGER)") - 1] == "BEGIN IMMEDIATE"
+    assert statements[statements.index("SELECT count(*) FROM probe") - 1] == "BEGIN"
