@@ -53,6 +53,7 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    import portal.members.models  # noqa: F401  (models register on db.metadata)
     from portal.web.database import configure_sqlite
 
     db.init_app(app)
@@ -88,10 +89,14 @@ def register_web(app: Flask, *, production: bool) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from portal.essays import bp as essays_bp
+    from portal.members import bp as members_bp
+    from portal.members.security import register_login
     from portal.pages import bp as pages_bp
 
+    register_login(app)
     app.register_blueprint(pages_bp)
     app.register_blueprint(essays_bp)
+    app.register_blueprint(members_bp)
 
 
 def register_cli(app: Flask) -> None:

@@ -55,6 +55,11 @@ def load_settings() -> dict:
         "PAGES_DIR": env("PAGES_DIR") or str(PROJECT_ROOT / "content" / "pages"),
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        # Rate limits in Flask-Limiter's notation; per IP unless the name says account.
+        "RATELIMIT_JOIN": env("RATELIMIT_JOIN") or "5 per hour;20 per day",
+        "RATELIMIT_SIGN_IN": env("RATELIMIT_SIGN_IN") or "20 per minute;200 per hour",
+        "RATELIMIT_SIGN_IN_ACCOUNT": env("RATELIMIT_SIGN_IN_ACCOUNT") or "100 per hour",
+        "RATELIMIT_EMAIL_LINKS": env("RATELIMIT_EMAIL_LINKS") or "5 per hour",
         "TRUSTED_HOSTS": [h.strip() for h in env("TRUSTED_HOSTS", "").split(",") if h.strip()]
         or None,
     }

@@ -92,10 +92,20 @@ def make_app(database_url: str, **overrides):
     return app
 
 
+def _empty_tables(app) -> None:
+    from portal.extensions import db
+
+    with app.app_context():
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+
+
 @pytest.fixture
-def app(migrated):
-    app = make_app(migrated)
+def app(migrated, smtp):
+    app = make_app(migrated, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
     yield app
+    _empty_tables(app)
 
 
 @pytest.fixture
@@ -149,6 +159,113 @@ def write_essay(essays_dir):
         return path
 
     return write
+
+
+# --- mail: a real SMTP server on 127.0.0.1 ----------------------------------------
+
+
+class MailSink:
+    """Keeps every message the portal sends; tests read links out of them."""
+
+    def __init__(self) -> None:
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.messages.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+    def to(self, address: str) -> list:
+        return [m for m in self.messages if m["To"] == address]
+
+    def last(self, address: str | None = None):
+        found = self.to(address) if address else self.messages
+        assert found, f"no mail to {address or 'anyone'}; sent: {[m['To'] for m in self.messages]}"
+        return found[-1]
+
+    def link(self, address: str | None = None, contains: str = "/") -> str:
+        """The first link in the latest mail to `address` (as a path, without SITE_URL)."""
+        import re
+
+        body = self.last(address).get_content()
+        for url in re.findall(r"https?://\S+", body):
+            if contains in url:
+                return "/" + url.split("/", 3)[3]
+        raise AssertionError(f"no link containing {contains!r} in:\n{body}")
+
+
+@pytest.fixture(scope="session")
+def _smtp_server():
+    import socket
+
+    from aiosmtpd.controller import Controller
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sink = MailSink()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    sink.port = port
+    yield sink
+    controller.stop()
+
+
+@pytest.fixture
+def smtp(_smtp_server):
+    _smtp_server.messages.clear()
+    return _smtp_server
+
+
+# --- members --------------------------------------------------------------------------
+
+PASSWORD = "a long enough phrase for tests"
+
+
+@pytest.fixture
+def make_member(app):
+    """Create a member through the service: make_member(email=..., verified=True, ...)."""
+    from portal.members import services
+
+    def make(
+        email="asha@example.com",
+        name="Asha Kulkarni",
+        password=PASSWORD,
+        role="senior",
+        verified=True,
+        **extra,
+    ):
+        with app.app_context():
+            result = services.join(
+                name=name,
+                email=email,
+                password=password,
+                role=role,
+                can_teach=extra.pop("can_teach", []),
+                wants_to_learn=extra.pop("wants_to_learn", ["chatgpt"]),
+                **extra,
+            )
+            member = result.member
+            if verified:
+                from portal.extensions import db
+                from portal.members.models import utcnow
+
+                member.email_verified_at = utcnow()
+                db.session.commit()
+            return member.id
+
+    return make
+
+
+def sign_in(client, email="asha@example.com", password=PASSWORD, remember=False):
+    data = {"email": email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    response = client.post("/login", data=data)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return response
 
 
 @pytest.fixture

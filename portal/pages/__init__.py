@@ -14,7 +14,6 @@ from portal.web.database import database_answers
 bp = Blueprint("pages", __name__)
 
 HOME_ESSAYS = 3
-STATIC_PAGES = ("about", "guidelines")
 
 
 def pages_library() -> Library:
@@ -48,7 +47,7 @@ def home():
     )
 
 
-@bp.get("/<any(about, guidelines):name>")
+@bp.get("/<any(about, guidelines, privacy):name>")
 def page(name: str):
     snap = pages_library().current()
     found = snap.essays.get(name)

@@ -1,0 +1,9 @@
+"""Membership: joining, verifying, signing in and out, the account, profiles."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("members", __name__)
+
+from portal.members import account, auth, views  # noqa: E402,F401  (routes register on bp)

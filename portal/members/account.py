@@ -1,0 +1,171 @@
+"""The account page: profile, password, email, notices, export, deletion."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required, logout_user
+
+from portal.extensions import limiter
+from portal.members import bp, mail, services
+from portal.members.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    DeleteAccountForm,
+    NotificationsForm,
+    ProfileForm,
+    parse_tags,
+)
+from portal.members.models import NOTICES
+from portal.members.views import _external, _limit, send_verification
+
+
+def _forms(**given) -> dict:
+    member = current_user._get_current_object()
+    profile = ProfileForm(
+        formdata=None,
+        obj=member,
+        role=member.role.value,
+        can_teach=", ".join(member.can_teach),
+        wants_to_learn=", ".join(member.wants_to_learn),
+    )
+    notices = NotificationsForm(formdata=None, data={k: member.wants_notice(k) for k in NOTICES})
+    forms = {
+        "profile": profile,
+        "password": ChangePasswordForm(formdata=None),
+        "email": ChangeEmailForm(formdata=None),
+        "notices": notices,
+        "delete": DeleteAccountForm(formdata=None),
+    }
+    forms.update(given)
+    return forms
+
+
+def _page(status: int = 200, **given):
+    return render_template("members/account.html", **_forms(**given)), status
+
+
+@bp.get("/account")
+@login_required
+def account():
+    return _page()
+
+
+@bp.post("/account/profile")
+@login_required
+def update_profile():
+    form = ProfileForm()
+    if not form.validate():
+        return _page(422, profile=form)
+    services.update_profile(
+        current_user,
+        name=form.name.data,
+        role=form.role.data,
+        organisation=form.organisation.data or "",
+        city=form.city.data or "",
+        language=form.language.data,
+        meeting_mode=form.meeting_mode.data,
+        timezone=form.timezone.data,
+        can_teach=parse_tags(form.can_teach.data),
+        wants_to_learn=parse_tags(form.wants_to_learn.data),
+    )
+    flash("Your profile is saved.", "success")
+    return redirect(url_for("members.account"), 303)
+
+
+@bp.post("/account/password")
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate():
+        try:
+            services.check_password(current_user, form.current_password.data)
+            services.set_password(
+                current_user, form.password.data, keep_session=current_user.session_token
+            )
+        except services.FieldError as error:
+            getattr(form, error.field).errors = [error.message]
+        else:
+            flash("Your password is changed. Other devices have been signed out.", "success")
+            return redirect(url_for("members.account"), 303)
+    return _page(422, password=form)
+
+
+@bp.post("/account/email")
+@login_required
+@limiter.limit(lambda: _limit("RATELIMIT_EMAIL_LINKS"), key_func=lambda: f"m{current_user.id}")
+def change_email():
+    form = ChangeEmailForm()
+    if form.validate():
+        try:
+            services.check_password(current_user, form.current_password.data)
+        except services.FieldError as error:
+            form.current_password.errors = [error.message]
+        else:
+            new = form.email.data.strip()
+            taken = services.find_by_email(new)
+            if not taken:
+                send_verification(current_user, new)
+            # The same words whether or not the address is taken.
+            flash(
+                f"We sent a confirmation link to {new}. Your email changes when you open it.",
+                "success",
+            )
+            return redirect(url_for("members.account"), 303)
+    return _page(422, email=form)
+
+
+@bp.post("/account/verify/resend")
+@login_required
+@limiter.limit(lambda: _limit("RATELIMIT_EMAIL_LINKS"), key_func=lambda: f"m{current_user.id}")
+def resend_verification():
+    if current_user.is_verified:
+        flash("Your email address is already confirmed.", "info")
+    elif send_verification(current_user):
+        flash(f"We sent a new confirmation link to {current_user.email}.", "success")
+    else:
+        flash("We couldn't send the email just now. Please try again in a few minutes.", "error")
+    return redirect(url_for("members.account"), 303)
+
+
+@bp.post("/account/notifications")
+@login_required
+def update_notifications():
+    form = NotificationsForm()
+    if not form.validate():
+        return _page(422, notices=form)
+    services.set_notifications(current_user, {k: bool(form[k].data) for k in NOTICES})
+    flash("Your email preferences are saved.", "success")
+    return redirect(url_for("members.account"), 303)
+
+
+@bp.get("/account/export")
+@login_required
+def export():
+    data = json.dumps(services.export(current_user), indent=2, ensure_ascii=False)
+    return Response(
+        data,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-bharath-club-data.json"'},
+    )
+
+
+@bp.post("/account/delete")
+@login_required
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate():
+        try:
+            services.check_password(current_user, form.current_password.data)
+        except services.FieldError as error:
+            form.current_password.errors = [error.message]
+        else:
+            email = current_user.email
+            services.delete_account(current_user)
+            logout_user()
+            session.clear()
+            mail.send(email, "Your account is deleted", "deleted", home=_external("pages.home"))
+            flash("Your account is deleted. Thank you for the time you spent with us.", "info")
+            return redirect(url_for("pages.home"), 303)
+    return _page(422, delete=form)

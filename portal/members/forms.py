@@ -1,0 +1,206 @@
+"""Forms for joining, signing in and the account. They validate; they never touch the database."""
+
+from __future__ import annotations
+
+import re
+from zoneinfo import available_timezones
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from portal.members.models import LANGUAGES, MEETING_MODES, NOTICES, ROLE_LABELS
+from portal.members.passwords import MAX_LENGTH, password_problem
+
+MAX_TAGS = 12
+MAX_TAG_LENGTH = 40
+COMMON_ZONES = [
+    "Asia/Kolkata",
+    "Asia/Dubai",
+    "Asia/Singapore",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+]
+
+
+def _choices(options: dict[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in options.items()]
+
+
+def parse_tags(text: str) -> list[str]:
+    """'ChatGPT, Excel  AI,chatgpt' -> ['chatgpt', 'excel ai']: trimmed, lower, unique."""
+    seen: dict[str, None] = {}
+    for part in (text or "").split(","):
+        tag = re.sub(r"\s+", " ", part).strip().lower()
+        if tag:
+            seen.setdefault(tag)
+    return list(seen)
+
+
+def _tags_validator(form, field) -> None:
+    tags = parse_tags(field.data)
+    if len(tags) > MAX_TAGS:
+        raise ValidationError(f"Up to {MAX_TAGS} tags, please.")
+    if any(len(t) > MAX_TAG_LENGTH for t in tags):
+        raise ValidationError(f"Keep each tag under {MAX_TAG_LENGTH} characters.")
+
+
+def _email_field(label: str = "Email") -> StringField:
+    return StringField(
+        label,
+        validators=[
+            DataRequired("Please give your email address."),
+            Length(max=254, message="That email address is too long."),
+            Email(
+                "That doesn't look like an email address (like name@example.com).",
+                check_deliverability=False,
+            ),
+        ],
+        render_kw={"autocomplete": "email", "inputmode": "email", "spellcheck": "false"},
+    )
+
+
+def _new_password_field(label: str) -> PasswordField:
+    return PasswordField(
+        label,
+        validators=[InputRequired("Please choose a password.")],
+        description="At least 15 characters: a phrase of a few words works well. "
+        "Any characters, spaces included.",
+        render_kw={"autocomplete": "new-password", "minlength": 15, "maxlength": MAX_LENGTH},
+    )
+
+
+class ProfileFields:
+    """Fields shared by joining and editing the profile."""
+
+    name = StringField(
+        "Your name",
+        validators=[DataRequired("Please tell us your name."), Length(max=80)],
+        render_kw={"autocomplete": "name"},
+    )
+    role = RadioField(
+        "I am joining as",
+        choices=_choices({r.value: label for r, label in ROLE_LABELS.items()}),
+        validators=[InputRequired("Please choose how you are joining.")],
+    )
+    can_teach = StringField(
+        "Tools or topics I can teach",
+        validators=[Optional(), _tags_validator],
+        description="Separate them with commas, like: ChatGPT, Excel formulas, prompting",
+    )
+    wants_to_learn = StringField(
+        "Tools or topics I want to learn",
+        validators=[Optional(), _tags_validator],
+        description="Separate them with commas, like: meeting notes, spreadsheet AI",
+    )
+    organisation = StringField(
+        "Organisation (optional)",
+        validators=[Optional(), Length(max=120)],
+        description="Used to warn before pairing two people from the same place.",
+        render_kw={"autocomplete": "organization"},
+    )
+    city = StringField(
+        "City (optional)",
+        validators=[Optional(), Length(max=80)],
+        render_kw={"autocomplete": "address-level2"},
+    )
+    language = SelectField("Language for meetings", choices=_choices(LANGUAGES), default="en")
+    meeting_mode = SelectField(
+        "How you like to meet", choices=_choices(MEETING_MODES), default="video"
+    )
+    timezone = StringField("Time zone", default="Asia/Kolkata", validators=[DataRequired()])
+
+    def validate_timezone(self, field) -> None:
+        if field.data not in available_timezones():
+            raise ValidationError("Choose a time zone from the list, like Asia/Kolkata.")
+
+
+class JoinForm(ProfileFields, FlaskForm):
+    email = _email_field()
+    password = _new_password_field("Password")
+    agree = BooleanField(
+        "I agree to the Community guidelines and the privacy notice",
+        validators=[DataRequired("Please agree to the guidelines and the privacy notice.")],
+    )
+    adult = BooleanField(
+        "I am 18 or older", validators=[DataRequired("Members must be 18 or older.")]
+    )
+    from_essay = HiddenField()
+    # A honeypot: hidden from people, filled by bots.
+    website = StringField("Leave this empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+
+    def validate_password(self, field) -> None:
+        problem = password_problem(
+            field.data or "", email=self.email.data or "", name=self.name.data or ""
+        )
+        if problem:
+            raise ValidationError(problem)
+
+
+class ProfileForm(ProfileFields, FlaskForm):
+    pass
+
+
+class SignInForm(FlaskForm):
+    email = _email_field()
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired("Please give your password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    remember = BooleanField("Keep me signed in on this device for 30 days")
+    next = HiddenField()
+
+
+class EmailOnlyForm(FlaskForm):
+    email = _email_field()
+
+
+class NewPasswordForm(FlaskForm):
+    password = _new_password_field("New password")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired("Please give your current password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+    password = _new_password_field("New password")
+
+
+class ChangeEmailForm(FlaskForm):
+    email = _email_field("New email")
+    current_password = PasswordField(
+        "Current password",
+        validators=[InputRequired("Please give your current password.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class NotificationsForm(FlaskForm):
+    answers = BooleanField(NOTICES["answers"])
+    pairings = BooleanField(NOTICES["pairings"])
+    digest = BooleanField(NOTICES["digest"])
+
+
+class DeleteAccountForm(FlaskForm):
+    current_password = PasswordField(
+        "Your password",
+        validators=[InputRequired("Please give your password to delete the account.")],
+        render_kw={"autocomplete": "current-password"},
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button and the CSRF token: consumes an emailed link with a POST."""

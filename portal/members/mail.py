@@ -1,0 +1,71 @@
+"""Email over SMTP (MAIL_* settings), or to instance/outbox/ when no server is set.
+
+A failing server never loses what the member did: the caller has already saved
+its rows, the failure is logged, and the member can ask for the mail again.
+Bodies are never logged: they carry single-use links.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import current_app, render_template
+
+log = logging.getLogger("portal.mail")
+
+
+def _sender() -> str:
+    config = current_app.config
+    if config.get("MAIL_DEFAULT_SENDER"):
+        return config["MAIL_DEFAULT_SENDER"]
+    host = urlsplit(config["SITE_URL"]).hostname or "localhost"
+    return formataddr((config["SITE_NAME"], f"no-reply@{host}"))
+
+
+def build(to: str, subject: str, template: str, **context) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = _sender()
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=urlsplit(current_app.config["SITE_URL"]).hostname)
+    message.set_content(render_template(f"emails/{template}.txt", **context))
+    return message
+
+
+def send(to: str, subject: str, template: str, **context) -> bool:
+    """Send one email; True if the server (or the outbox) took it."""
+    message = build(to, subject, template, **context)
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        return _to_outbox(message)
+    try:
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
+            if config.get("MAIL_USE_TLS"):
+                smtp.starttls(context=ssl.create_default_context())
+            if config.get("MAIL_USERNAME"):
+                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+            smtp.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("Mail %r to %s not sent: %s", subject, to, type(exc).__name__)
+        return False
+    log.info("Mail %r sent to %s", subject, to)
+    return True
+
+
+def _to_outbox(message: EmailMessage) -> bool:
+    outbox = Path(current_app.instance_path) / "outbox"
+    outbox.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    path = outbox / f"{stamp}-{message['To'].split('@')[0][:20]}.eml"
+    path.write_bytes(bytes(message))
+    log.info(
+        "Mail %r to %s written to %s (no MAIL_SERVER set)", message["Subject"], message["To"], path
+    )
+    return True

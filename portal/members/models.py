@@ -1,0 +1,150 @@
+"""Members, their tags and their signed-in sessions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+
+FORMER_MEMBER = "a former member"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Role(enum.StrEnum):
+    SENIOR = "senior"
+    JUNIOR = "junior"
+    BOTH = "both"
+
+    @property
+    def label(self) -> str:
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.SENIOR: "A senior who wants to learn",
+    Role.JUNIOR: "A junior who can teach",
+    Role.BOTH: "Both: I learn some tools and teach others",
+}
+
+LANGUAGES = {"en": "English", "hi": "Hindi", "hinglish": "Hinglish", "other": "Other"}
+MEETING_MODES = {"video": "Video call", "phone": "Phone or WhatsApp", "in_person": "In person"}
+NOTICES = {
+    "answers": "Someone answers my request",
+    "pairings": "News about my pairings (accepted answers, messages, reflections)",
+    "digest": "A monthly note with new essays",
+}
+
+
+class Member(UserMixin, db.Model):
+    __tablename__ = "members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    handle: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(80))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    # Lower-cased email: the unique index that makes "A@x" and "a@X" one account,
+    # even when two joins arrive at the same moment.
+    email_key: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(
+            Role,
+            native_enum=False,
+            length=10,
+            values_callable=lambda roles: [r.value for r in roles],
+            validate_strings=True,
+        )
+    )
+    organisation: Mapped[str] = mapped_column(sa.String(120), default="")
+    city: Mapped[str] = mapped_column(sa.String(80), default="")
+    language: Mapped[str] = mapped_column(sa.String(10), default="en")
+    meeting_mode: Mapped[str] = mapped_column(sa.String(10), default="video")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Kolkata")
+    notify: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    joined_from: Mapped[str | None] = mapped_column(sa.String(120))
+    consent_version: Mapped[str] = mapped_column(sa.String(20))
+    consented_at: Mapped[datetime] = mapped_column()
+    adult_declared: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    email_verified_at: Mapped[datetime | None] = mapped_column()
+    password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column()
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    deleted_at: Mapped[datetime | None] = mapped_column()
+
+    tags: Mapped[list[MemberTag]] = relationship(
+        back_populates="member", cascade="all, delete-orphan", order_by="MemberTag.tag"
+    )
+
+    # Set when a session row is created or loaded; Flask-Login stores it as the "id".
+    session_token = None  # not a column: the token of the session this object was loaded for
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    @property
+    def is_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def is_active(self) -> bool:
+        return self.deleted_at is None
+
+    @property
+    def display_name(self) -> str:
+        return FORMER_MEMBER if self.deleted_at else self.name
+
+    def tag_list(self, kind: str) -> list[str]:
+        return [t.tag for t in self.tags if t.kind == kind]
+
+    @property
+    def can_teach(self) -> list[str]:
+        return self.tag_list("teach")
+
+    @property
+    def wants_to_learn(self) -> list[str]:
+        return self.tag_list("learn")
+
+    def wants_notice(self, kind: str) -> bool:
+        return bool((self.notify or {}).get(kind, True))
+
+
+class MemberTag(db.Model):
+    """A tool or topic a member can teach ("teach") or wants to learn ("learn")."""
+
+    __tablename__ = "member_tags"
+
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    tag: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
+
+    member: Mapped[Member] = relationship(back_populates="tags")
+
+
+class MemberSession(db.Model):
+    """One signed-in browser. Deleting the row signs that browser out for real:
+    a cookie captured earlier no longer finds anything."""
+
+    __tablename__ = "member_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    member_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    remember: Mapped[bool] = mapped_column(default=False)
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    member: Mapped[Member] = relationship()

@@ -1,0 +1,83 @@
+"""Flask-Login wired to server-side sessions, safe `next` URLs, and the checks views share."""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, make_response, render_template, request, url_for
+from flask_login import LoginManager, current_user
+
+from portal.members import services
+from portal.members.models import Member
+
+login_manager = LoginManager()
+
+
+def register_login(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "members.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+    # Our own session rows do what "strong" protection would, and can be revoked.
+    login_manager.session_protection = None
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", services.REMEMBER_FOR)
+    if app.config.get("PRODUCTION"):
+        app.config["REMEMBER_COOKIE_NAME"] = "__Host-remember"
+        app.config["REMEMBER_COOKIE_PATH"] = "/"
+
+
+@login_manager.user_loader
+def _load(token: str) -> Member | None:
+    return services.load_session(token)
+
+
+@login_manager.unauthorized_handler
+def _unauthorized() -> Response:
+    target = url_for("members.login", next=safe_next(request.full_path.rstrip("?")))
+    if request.headers.get("HX-Request") == "true":
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = target
+        return response
+    from flask import flash, redirect
+
+    flash(login_manager.login_message, "info")
+    return redirect(target, 303)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A path inside the portal, whatever was given (never //host, /\\host, scheme:...)."""
+    if not target:
+        return default
+    target = target.strip().replace("\\", "/")
+    parts = urlsplit(target)
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or any(ord(c) < 32 for c in target)
+    ):
+        return default
+    return target
+
+
+def verified_required(view):
+    """Members must have confirmed their email to post or answer."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not current_user.is_authenticated:
+            return current_app.login_manager.unauthorized()
+        if not current_user.is_verified:
+            return (
+                render_template(
+                    "members/need_verification.html"
+                    if request.headers.get("HX-Request") != "true"
+                    else "members/_need_verification.html"
+                ),
+                403,
+            )
+        return view(*args, **kwargs)
+
+    return wrapped

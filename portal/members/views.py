@@ -1,0 +1,157 @@
+"""Joining, the welcome page, confirming an email, and public profiles."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user
+
+from portal.essays import snapshot, today
+from portal.extensions import db, limiter
+from portal.members import bp, mail, services
+from portal.members.forms import ConfirmForm, EmailOnlyForm, JoinForm, parse_tags
+from portal.members.models import Member
+from portal.members.tokens import TokenError
+from portal.web.htmx import is_htmx, render
+
+
+def _essay_slug(value: str | None) -> str | None:
+    """The essay that brought the reader, if it is a published one (else ignored)."""
+    if value and snapshot().find(value, today()):
+        return value
+    return None
+
+
+def send_verification(member: Member, email: str | None = None) -> bool:
+    token = services.verify_token(member, email)
+    return mail.send(
+        email or member.email,
+        "Please confirm your email address",
+        "verify",
+        member=member,
+        link=_external("members.confirm_email", token=token),
+    )
+
+
+def _external(endpoint: str, **values) -> str:
+    from portal.web.templating import absolute_url
+
+    return absolute_url(endpoint, **values)
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@limiter.limit(lambda: _limit("RATELIMIT_JOIN"), methods=["POST"])
+def join():
+    if current_user.is_authenticated:
+        return redirect(url_for("members.account"), 303)
+    form = JoinForm()
+    if request.method == "GET":
+        form.from_essay.data = _essay_slug(request.args.get("from"))
+        return render("members/join.html", "members/_join_form.html", form=form)
+
+    if form.website.data:  # the honeypot: answer as if all went well, keep nothing
+        session["welcome"] = {"role": form.role.data or "senior", "email": form.email.data}
+        return _to_welcome()
+    if not form.validate():
+        return render("members/join.html", "members/_join_form.html", 422, form=form)
+    try:
+        result = services.join(
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            role=form.role.data,
+            can_teach=parse_tags(form.can_teach.data),
+            wants_to_learn=parse_tags(form.wants_to_learn.data),
+            organisation=form.organisation.data or "",
+            city=form.city.data or "",
+            language=form.language.data,
+            meeting_mode=form.meeting_mode.data,
+            timezone=form.timezone.data,
+            joined_from=_essay_slug(form.from_essay.data),
+        )
+    except services.FieldError as error:
+        getattr(form, error.field).errors = [error.message]
+        return render("members/join.html", "members/_join_form.html", 422, form=form)
+
+    if result.member:
+        send_verification(result.member)
+    else:
+        # Same answer as a new join (no enumeration); the owner hears about it.
+        mail.send(
+            result.existing.email,
+            "Someone tried to join with your email address",
+            "already_member",
+            member=result.existing,
+            sign_in=_external("members.login"),
+            reset=_external("members.reset_request"),
+        )
+    session["welcome"] = {"role": form.role.data, "email": form.email.data.strip()}
+    return _to_welcome()
+
+
+def _to_welcome():
+    target = url_for("members.welcome")
+    if is_htmx():
+        return "", 200, {"HX-Redirect": target}
+    return redirect(target, 303)
+
+
+def _limit(name: str) -> str:
+    from flask import current_app
+
+    return current_app.config[name]
+
+
+@bp.get("/join/welcome")
+def welcome():
+    details = session.get("welcome")
+    if not details:
+        return redirect(url_for("members.join"), 303)
+    return render_template("members/welcome.html", role=details["role"], email=details["email"])
+
+
+@bp.get("/join/check-email")
+def check_email():
+    """htmx asks on blur whether the email looks right (never whether it is registered)."""
+    form = EmailOnlyForm(request.args, meta={"csrf": False})
+    form.validate()
+    return render_template("members/_email_field.html", form=form)
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """The link from the email opens this page; its button (a POST) confirms.
+    Mail scanners that open links therefore can't spend it."""
+    form = ConfirmForm()
+    if request.method == "GET" or not form.validate():
+        return render_template(
+            "members/confirm.html",
+            form=form,
+            title="Confirm your email address",
+            intro="One click and your email is confirmed.",
+            button="Confirm my email",
+        )
+    try:
+        member = services.confirm_email(token)
+    except TokenError as error:
+        return render_template("members/link_problem.html", message=str(error)), 400
+    if not current_user.is_authenticated or current_user.id != member.id:
+        session.clear()
+        services.start_session(member, remember=False, user_agent=_agent())
+        login_user(member)
+    flash("Your email address is confirmed. Welcome to the club!", "success")
+    return redirect(url_for("members.account"), 303)
+
+
+def _agent() -> str:
+    return request.headers.get("User-Agent", "")[:200]
+
+
+@bp.get("/members/<handle>")
+def profile(handle: str):
+    member = db.session.scalar(
+        sa.select(Member).where(Member.handle == handle, Member.deleted_at.is_(None))
+    )
+    if member is None:
+        abort(404)
+    return render_template("members/profile.html", member=member)
