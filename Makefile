@@ -8,14 +8,14 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test setup setup-dev assets chromium lint bench clean
+.PHONY: run test setup setup-dev assets chromium redis lint bench clean
 
 run: setup assets
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi db upgrade
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi essays check || true
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
-test: setup-dev assets chromium
+test: setup-dev assets chromium redis
 	$(BIN)/ruff check portal tests bench wsgi.py
 	$(BIN)/ruff format --check portal tests bench wsgi.py
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi essays check
@@ -44,6 +44,9 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 chromium:
 	@bash scripts/ensure-chromium
+
+redis:
+	@bash scripts/ensure-redis
 
 lint: setup-dev
 	$(BIN)/ruff check portal tests bench wsgi.py

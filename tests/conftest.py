@@ -95,10 +95,9 @@ def make_app(database_url: str, **overrides):
 def _empty_tables(app) -> None:
     from portal.extensions import db
 
-    with app.app_context():
-        with db.engine.begin() as conn:
-            for table in reversed(db.metadata.sorted_tables):
-                conn.execute(table.delete())
+    with app.app_context(), db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture
@@ -290,8 +289,19 @@ class LiveServer:
 
 
 @pytest.fixture(scope="session")
-def live_server(migrated):
-    """The portal on a real socket, with the shipped essays, for browser tests."""
-    app = make_app(migrated, SITE_URL="http://127.0.0.1", WTF_CSRF_ENABLED=True)
+def live_server(migrated, _smtp_server):
+    """The portal on a real socket, with the shipped essays and mail to the local
+    SMTP server, for browser tests."""
+    app = make_app(
+        migrated,
+        SITE_URL="http://127.0.0.1",
+        WTF_CSRF_ENABLED=True,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=_smtp_server.port,
+    )
+    server_app = app
+    _apps.remove(server_app)  # lives for the whole session
     with LiveServer(app) as server:
+        server.app = app
         yield server
+    _empty_tables(app)

@@ -236,3 +236,24 @@ def test_csrf_protects_posts_in_production(production_app):
     response = app.test_client().post("/_change", base_url="https://portal.test")
     assert response.status_code == 400
     assert "Your form expired" in response.get_data(as_text=True)
+
+
+def test_a_cross_site_origin_is_refused_on_posts(production_app):
+    app = production_app(WTF_CSRF_ENABLED=False)
+
+    @app.post("/_change")
+    def change():
+        return "changed"
+
+    client = app.test_client()
+    base = "https://portal.test"
+    assert client.post("/_change", base_url=base).status_code == 200
+    assert client.post("/_change", base_url=base, headers={"Origin": base}).status_code == 200
+    for origin in ("https://evil.example", "null", "http://portal.test"):
+        response = client.post("/_change", base_url=base, headers={"Origin": origin})
+        assert response.status_code == 400, origin
+    # Reading is never refused.
+    assert (
+        client.get("/", base_url=base, headers={"Origin": "https://evil.example"}).status_code
+        == 200
+    )
