@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, flash, redirect, render_template, session, url_for
+from flask import Response, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
 from portal.extensions import limiter
@@ -19,6 +19,13 @@ from portal.members.forms import (
 )
 from portal.members.models import NOTICES
 from portal.members.views import _external, _limit, send_verification
+
+
+def _member_key() -> str:
+    # Limits are checked before login_required runs: an anonymous caller counts by address.
+    if current_user.is_authenticated:
+        return f"member:{current_user.id}"
+    return f"ip:{request.remote_addr}"
 
 
 def _forms(**given) -> dict:
@@ -94,7 +101,7 @@ def change_password():
 
 @bp.post("/account/email")
 @login_required
-@limiter.limit(lambda: _limit("RATELIMIT_EMAIL_LINKS"), key_func=lambda: f"m{current_user.id}")
+@limiter.limit(lambda: _limit("RATELIMIT_EMAIL_LINKS"), key_func=_member_key)
 def change_email():
     form = ChangeEmailForm()
     if form.validate():
@@ -118,7 +125,7 @@ def change_email():
 
 @bp.post("/account/verify/resend")
 @login_required
-@limiter.limit(lambda: _limit("RATELIMIT_EMAIL_LINKS"), key_func=lambda: f"m{current_user.id}")
+@limiter.limit(lambda: _limit("RATELIMIT_EMAIL_LINKS"), key_func=_member_key)
 def resend_verification():
     if current_user.is_verified:
         flash("Your email address is already confirmed.", "info")

@@ -34,7 +34,9 @@ def _load(token: str) -> Member | None:
 
 @login_manager.unauthorized_handler
 def _unauthorized() -> Response:
-    target = url_for("members.login", next=safe_next(request.full_path.rstrip("?")))
+    # After signing in, come back here; a form that was being sent can't be replayed.
+    back = request.full_path.rstrip("?") if request.method == "GET" else None
+    target = url_for("members.login", next=safe_next(back) if back else None)
     if request.headers.get("HX-Request") == "true":
         response = make_response("", 401)
         response.headers["HX-Redirect"] = target

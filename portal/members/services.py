@@ -203,28 +203,33 @@ def end_all_sessions(member: Member, keep: str | None = None) -> None:
 # --- emailed links ------------------------------------------------------------------
 
 
-def verify_token(member: Member, email: str | None = None) -> str:
-    return tokens.make_token("verify", {"m": member.id, "e": email_key(email or member.email)})
+def verify_token(member: Member, new_email: str | None = None) -> str:
+    """A link confirming the member's email, or (with `new_email`) a change to it.
+    It names the address it confirms and the address the member had when it was sent."""
+    target = email_key(new_email or member.email)
+    return tokens.make_token("verify", {"m": member.id, "e": target, "c": member.email_key})
 
 
 def confirm_email(token: str) -> Member:
-    """Mark the email in the token verified (and make it the member's email if it was
-    a change). Spent once done: the same link then says so."""
+    """Confirm the address in the token; spent once done (the same link then says so).
+    A link for an address the member has since moved away from does nothing."""
     data = tokens.read_token("verify", token, tokens.VERIFY_MAX_AGE)
     member = db.session.get(Member, data.get("m"))
     if member is None or member.deleted_at:
         raise tokens.TokenError("This link is not valid any more.")
-    new_key = data.get("e", "")
-    if member.email_key == new_key and member.is_verified:
-        raise tokens.TokenError("This email address is already confirmed.")
-    if member.email_key != new_key:
-        clash = find_by_email(new_key)
+    target = data.get("e", "")
+    if member.email_key == target:
+        if member.is_verified:
+            raise tokens.TokenError("This email address is already confirmed.")
+    elif member.email_key != data.get("c"):
+        raise tokens.TokenError("This link is for an email address you no longer use.")
+    else:
+        clash = find_by_email(target)
         if clash and clash.id != member.id:
             raise tokens.TokenError("That email address now belongs to another account.")
     with write_transaction():
-        if member.email_key != new_key:
-            member.email = new_key
-            member.email_key = new_key
+        member.email = target if member.email_key != target else member.email
+        member.email_key = target
         member.email_verified_at = utcnow()
     return member
 
