@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, logout_user
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from portal.extensions import limiter
 from portal.members import bp, mail, services
@@ -18,6 +18,7 @@ from portal.members.forms import (
     parse_tags,
 )
 from portal.members.models import NOTICES
+from portal.members.security import forget_browser
 from portal.members.views import _external, _limit, send_verification
 
 
@@ -170,8 +171,7 @@ def delete_account():
         else:
             email = current_user.email
             services.delete_account(current_user)
-            logout_user()
-            session.clear()
+            forget_browser()
             mail.send(email, "Your account is deleted", "deleted", home=_external("pages.home"))
             flash("Your account is deleted. Thank you for the time you spent with us.", "info")
             return redirect(url_for("pages.home"), 303)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 
 from portal.extensions import limiter
 from portal.members import bp, mail, services
 from portal.members.forms import ConfirmForm, EmailOnlyForm, NewPasswordForm, SignInForm
-from portal.members.security import safe_next
+from portal.members.security import forget_browser, safe_next
 from portal.members.tokens import TokenError
 from portal.members.views import _agent, _external, _limit
 from portal.web.htmx import is_htmx, render
@@ -63,8 +63,7 @@ def login():
 def logout():
     if current_user.is_authenticated:
         services.end_session(current_user.session_token)
-    logout_user()
-    session.clear()
+    forget_browser()
     flash("You are signed out.", "info")
     return _go(url_for("pages.home"))
 
@@ -136,8 +135,7 @@ def reset_password(token: str):
         except services.FieldError as error:
             form.password.errors = [error.message]
         else:
-            logout_user()
-            session.clear()
+            forget_browser()
             flash("Your password is changed. Please sign in with it.", "success")
             return redirect(url_for("members.login"), 303)
     status = 422 if request.method == "POST" else 200

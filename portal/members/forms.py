@@ -58,6 +58,7 @@ def _tags_validator(form, field) -> None:
 def _email_field(label: str = "Email") -> StringField:
     return StringField(
         label,
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
             DataRequired("Please give your email address."),
             Length(max=254, message="That email address is too long."),

@@ -5,8 +5,17 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, make_response, render_template, request, url_for
-from flask_login import LoginManager, current_user
+from flask import (
+    Flask,
+    Response,
+    current_app,
+    make_response,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import LoginManager, current_user, logout_user
 
 from portal.members import services
 from portal.members.models import Member
@@ -45,6 +54,13 @@ def _unauthorized() -> Response:
 
     flash(login_manager.login_message, "info")
     return redirect(target, 303)
+
+
+def forget_browser() -> None:
+    """Sign this browser out: the session emptied, then Flask-Login told to delete
+    the remember-me cookie (in that order, or the deletion is lost)."""
+    session.clear()
+    logout_user()
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
