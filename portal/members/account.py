@@ -21,6 +21,8 @@ from portal.members.models import NOTICES
 from portal.members.security import forget_browser
 from portal.members.views import _external, _limit, send_verification
 
+PROFILE_FIELDS = ("name", "organisation", "city", "language", "meeting_mode", "timezone")
+
 
 def _member_key() -> str:
     # Limits are checked before login_required runs: an anonymous caller counts by address.
@@ -31,12 +33,15 @@ def _member_key() -> str:
 
 def _forms(**given) -> dict:
     member = current_user._get_current_object()
+    # `data`, not `obj`: the tag boxes show text, not the lists the model holds.
     profile = ProfileForm(
         formdata=None,
-        obj=member,
-        role=member.role.value,
-        can_teach=", ".join(member.can_teach),
-        wants_to_learn=", ".join(member.wants_to_learn),
+        data={
+            **{name: getattr(member, name) for name in PROFILE_FIELDS},
+            "role": member.role.value,
+            "can_teach": ", ".join(member.can_teach),
+            "wants_to_learn": ", ".join(member.wants_to_learn),
+        },
     )
     notices = NotificationsForm(formdata=None, data={k: member.wants_notice(k) for k in NOTICES})
     forms = {
@@ -68,13 +73,8 @@ def update_profile():
         return _page(422, profile=form)
     services.update_profile(
         current_user,
-        name=form.name.data,
+        **{name: form[name].data or "" for name in PROFILE_FIELDS},
         role=form.role.data,
-        organisation=form.organisation.data or "",
-        city=form.city.data or "",
-        language=form.language.data,
-        meeting_mode=form.meeting_mode.data,
-        timezone=form.timezone.data,
         can_teach=parse_tags(form.can_teach.data),
         wants_to_learn=parse_tags(form.wants_to_learn.data),
     )

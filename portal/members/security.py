@@ -31,6 +31,7 @@ def register_login(app: Flask) -> None:
     # Our own session rows do what "strong" protection would, and can be revoked.
     login_manager.session_protection = None
     app.config.setdefault("REMEMBER_COOKIE_DURATION", services.REMEMBER_FOR)
+    app.config.setdefault("REMEMBER_COOKIE_NAME", "remember_token")
     if app.config.get("PRODUCTION"):
         app.config["REMEMBER_COOKIE_NAME"] = "__Host-remember"
         app.config["REMEMBER_COOKIE_PATH"] = "/"

@@ -51,10 +51,12 @@ def serve_page(
     so it is dropped when that changes) and answered with ETag/Last-Modified.
     Signed-in members, htmx requests and visitors with a session get a fresh render.
     """
+    config = current_app.config
+    signed_in_cookies = (config["SESSION_COOKIE_NAME"], config.get("REMEMBER_COOKIE_NAME"))
     shared = (
         request.method in ("GET", "HEAD")
         and request.headers.get("HX-Request") != "true"
-        and current_app.config["SESSION_COOKIE_NAME"] not in request.cookies
+        and not any(name in request.cookies for name in signed_in_cookies)
     )
     if not shared:
         return make_response(render())
