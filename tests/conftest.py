@@ -276,6 +276,10 @@ def essays_app(migrated, essays_dir):
 class LiveServer:
     def __init__(self, app):
         self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        # Track request threads, so that closing the server waits for each one to
+        # finish (and return its database connection) before the test moves on.
+        self.server.daemon_threads = False
+        self.server.block_on_close = True
         self.url = f"http://127.0.0.1:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -286,6 +290,7 @@ class LiveServer:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.thread.join(timeout=5)
+        self.server.server_close()
 
 
 @pytest.fixture(scope="session")
@@ -305,3 +310,7 @@ def live_server(migrated, _smtp_server):
         server.app = app
         yield server
     _empty_tables(app)
+    with app.app_context():
+        from portal.extensions import db
+
+        db.engine.dispose()

@@ -35,7 +35,9 @@ def build(to: str, subject: str, template: str, **context) -> EmailMessage:
     message["To"] = to
     message["Subject"] = subject
     message["Message-ID"] = make_msgid(domain=urlsplit(current_app.config["SITE_URL"]).hostname)
-    message.set_content(render_template(f"emails/{template}.txt", **context))
+    text = render_template(f"emails/{template}.txt", **context)
+    # Unwrapped lines, so that links survive intact in the outbox's .eml files too.
+    message.set_content(text, cte="7bit" if text.isascii() else "8bit")
     return message
 
 
