@@ -16,17 +16,9 @@ def viewer_is_anonymous() -> bool:
     return not current_user.is_authenticated
 
 
-def public_page(
-    response: Response,
-    *,
-    etag: str | None = None,
-    last_modified: datetime | None = None,
-    max_age: int = 60,
-) -> Response:
-    """Let browsers and the reverse proxy keep an anonymous page briefly, and answer
-    conditional GETs with 304. Signed-in pages keep the default `no-store`."""
-    if not viewer_is_anonymous():
-        return response
+def _shareable(response: Response, *, etag, last_modified, max_age) -> Response:
+    """Let browsers and the reverse proxy keep the page briefly; answer conditional
+    GETs with 304. Signed-in pages keep the default `no-store`."""
     response.cache_control.public = True
     response.cache_control.max_age = max_age
     if etag:
@@ -64,4 +56,5 @@ def serve_page(
     if body is None:
         body = cache[key] = render().encode()
     response = current_app.response_class(body, mimetype="text/html")
-    return public_page(response, etag=etag, last_modified=last_modified, max_age=max_age)
+    # No session or remember-me cookie: nobody is signed in, no need to ask Flask-Login.
+    return _shareable(response, etag=etag, last_modified=last_modified, max_age=max_age)
