@@ -53,7 +53,8 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    import portal.members.models  # noqa: F401  (models register on db.metadata)
+    import portal.board.models  # noqa: F401  (models register on db.metadata)
+    import portal.members.models  # noqa: F401
     from portal.web.database import configure_sqlite
 
     db.init_app(app)
@@ -88,18 +89,24 @@ def register_web(app: Flask, *, production: bool) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.board import bp as board_bp
     from portal.essays import bp as essays_bp
     from portal.members import bp as members_bp
     from portal.members.security import register_login
     from portal.pages import bp as pages_bp
+    from portal.pairings import bp as pairings_bp
 
     register_login(app)
     app.register_blueprint(pages_bp)
     app.register_blueprint(essays_bp)
     app.register_blueprint(members_bp)
+    app.register_blueprint(board_bp)
+    app.register_blueprint(pairings_bp)
 
 
 def register_cli(app: Flask) -> None:
+    from portal.board.cli import board_cli
     from portal.essays.cli import essays_cli
 
     app.cli.add_command(essays_cli)
+    app.cli.add_command(board_cli)

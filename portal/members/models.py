@@ -78,6 +78,9 @@ class Member(UserMixin, db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column()
     is_admin: Mapped[bool] = mapped_column(default=False)
+    # When the member first saw the teach-upward primer / the asking framing.
+    teaching_primer_at: Mapped[datetime | None] = mapped_column()
+    asking_primer_at: Mapped[datetime | None] = mapped_column()
     deleted_at: Mapped[datetime | None] = mapped_column()
 
     tags: Mapped[list[MemberTag]] = relationship(

@@ -21,6 +21,8 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_csrf_header)
+    app.jinja_env.filters["paragraphs"] = _paragraphs
+    app.jinja_env.globals["unread_notifications"] = _unread_notifications
     # HTML as text to be escaped once more (Atom's type="html" content).
     app.jinja_env.filters["as_source"] = str
 
@@ -31,3 +33,17 @@ def _csrf_header() -> dict:
     from portal.web.caching import viewer_is_anonymous
 
     return {"csrf_header": not viewer_is_anonymous()}
+
+
+def _paragraphs(text: str):
+    from portal.board.markdown import plain_paragraphs
+
+    return plain_paragraphs(text)
+
+
+def _unread_notifications() -> int:
+    from flask_login import current_user
+
+    from portal.board.services import unread_count
+
+    return unread_count(current_user) if current_user.is_authenticated else 0

@@ -1,0 +1,34 @@
+"""`flask board expire` (for a scheduler) and `flask board demo` (a living board)."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from portal.board import services
+
+board_cli = AppGroup("board", help="The pairing board.")
+
+
+@board_cli.command("expire")
+def expire() -> None:
+    """Expire open requests past the end of their quarter (safe to run often)."""
+    count = services.expire_requests()
+    click.echo(f"{count} request(s) expired.")
+
+
+@board_cli.command("demo")
+@click.option("--members", default=24, show_default=True, help="How many members.")
+@click.option("--requests", "request_count", default=30, show_default=True)
+@click.option("--seed", default=7, show_default=True, help="Same seed, same community.")
+def demo(members: int, request_count: int, seed: int) -> None:
+    """Fill the database with a realistic demo community (members, requests, answers)."""
+    from portal.board.demo import fill
+
+    if members < 2 or request_count < 0:
+        raise click.BadParameter("Use at least 2 members and 0 or more requests.")
+    made = fill(members=members, requests=request_count, seed=seed)
+    click.echo(
+        f"Demo community: {made['members']} members, {made['requests']} requests, "
+        f"{made['answers']} answers. Every demo member's password: {made['password']}"
+    )

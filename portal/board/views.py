@@ -1,0 +1,122 @@
+"""The board (filters, search, load more), posting a request, and a request's page."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.board import bp, queries, services
+from portal.board.forms import ActionForm, AnswerForm, RequestForm
+from portal.board.models import Answer, AnswerStatus
+from portal.extensions import db
+from portal.members.forms import parse_tags
+from portal.members.security import verified_required
+from portal.web.htmx import is_htmx
+
+
+def page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+        abort(404)
+    return int(raw)
+
+
+def board_context(form: RequestForm | None = None) -> dict:
+    filters = queries.Filters.from_args(request.args)
+    signed_in = current_user.is_authenticated
+    return {
+        "filters": filters,
+        "page": queries.board(filters, page_number()),
+        "suggested": queries.suggestions(current_user) if signed_in else [],
+        "form": form or (new_request_form() if signed_in else None),
+        "tools": services.catalogue(),
+    }
+
+
+def new_request_form() -> RequestForm:
+    form = RequestForm(formdata=None)
+    role = current_user.role.value
+    form.kind.data = "offering" if role == "junior" else "seeking"
+    return form
+
+
+@bp.get("/requests/")
+def board():
+    context = board_context()
+    if is_htmx():
+        # Load more swaps just the next cards; filters and search swap the whole list.
+        if request.headers.get("HX-Target") == "load-more":
+            return render_template("board/_cards.html", **context)
+        return render_template("board/_request_list.html", **context)
+    return render_template("board/board.html", **context)
+
+
+@bp.get("/requests/new")
+@verified_required
+def new_request():
+    return render_template(
+        "board/new_request.html", form=new_request_form(), tools=services.catalogue()
+    )
+
+
+@bp.post("/requests/")
+@verified_required
+def post_request():
+    form = RequestForm()
+    if form.validate():
+        data = services.RequestInput(
+            kind=form.kind.data,
+            title=form.title.data,
+            tool=form.tool.data,
+            description=form.description.data,
+            tags=parse_tags(form.tags.data),
+            cadence=form.cadence.data or "",
+            in_person=form.format.data == "in_person",
+            city=form.city.data or "",
+        )
+        created = services.post_request(current_user, data)
+        if is_htmx():
+            # The new card goes on top of the list; a fresh form replaces the old one.
+            return render_template(
+                "board/_posted.html",
+                item=created,
+                form=new_request_form(),
+                tools=services.catalogue(),
+            )
+        return redirect(url_for("board.request_page", request_id=created.id), 303)
+    if is_htmx():
+        response = render_template(
+            "board/_request_form.html", form=form, tools=services.catalogue()
+        )
+        return response, 422, {"HX-Retarget": "#request-form", "HX-Reswap": "outerHTML"}
+    return render_template("board/new_request.html", form=form, tools=services.catalogue()), 422
+
+
+def load_request(request_id: int):
+    item = services.get_request(request_id)
+    if item is None:
+        abort(404)
+    return item
+
+
+@bp.get("/requests/<int:request_id>")
+def request_page(request_id: int):
+    item = load_request(request_id)
+    answers = list(
+        db.session.scalars(
+            db.select(Answer)
+            .where(Answer.request_id == item.id, Answer.status != AnswerStatus.WITHDRAWN)
+            .order_by(Answer.created_at)
+        )
+    )
+    mine = None
+    if current_user.is_authenticated:
+        mine = next((a for a in answers if a.author_id == current_user.id), None)
+    return render_template(
+        "board/request.html",
+        item=item,
+        answers=answers,
+        mine=mine,
+        answer_form=AnswerForm(formdata=None),
+        action=ActionForm(formdata=None),
+    )
