@@ -15,3 +15,5 @@ graceful_timeout = 20
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
+# Emailed links carry single-use tokens in their paths: never write those to a log.
+logger_class = "portal.web.accesslog.RedactingLogger"

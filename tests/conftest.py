@@ -83,6 +83,7 @@ def make_app(database_url: str, **overrides):
         "SITE_URL": "http://portal.test",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "MAIL_ASYNC": False,  # mail in the request, so a test can read it at once
         "ESSAYS_DIR": str(ROOT / "content" / "essays"),
         "PAGES_DIR": str(ROOT / "content" / "pages"),
     }

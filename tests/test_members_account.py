@@ -505,10 +505,13 @@ def test_change_email_with_a_wrong_password_is_refused(app, client, make_member,
     sign_in(client)
     response = client.post(
         "/account/email",
-        data={"email": "asha.new@example.org", "current_password": "not my password at all"},
+        data={
+            "email-email": "asha.new@example.org",
+            "email-current_password": "not my password at all",
+        },
     )
     assert response.status_code == 422
-    assert "isn't right" in field_error(response.get_data(as_text=True), "current_password")
+    assert "isn't right" in field_error(response.get_data(as_text=True), "email-current_password")
     assert smtp.to("asha.new@example.org") == []
     assert member_row(app, member_id)["email"] == "asha@example.com"
 
@@ -520,7 +523,7 @@ def test_change_email_sends_a_link_to_the_new_address_and_changes_on_confirm(
     sign_in(client)
     response = client.post(
         "/account/email",
-        data={"email": "asha.new@example.org", "current_password": PASSWORD},
+        data={"email-email": "asha.new@example.org", "email-current_password": PASSWORD},
     )
     assert response.status_code == 303
     link = smtp.link("asha.new@example.org", "/verify/")
@@ -551,11 +554,13 @@ def test_change_email_to_an_address_in_use_answers_the_same_and_mails_nobody(
     sign_in(client)
 
     free = client.post(
-        "/account/email", data={"email": "free@example.com", "current_password": PASSWORD}
+        "/account/email",
+        data={"email-email": "free@example.com", "email-current_password": PASSWORD},
     )
     free_flash = flash_messages(client.get("/account").get_data(as_text=True))
     taken = client.post(
-        "/account/email", data={"email": "taken@example.com", "current_password": PASSWORD}
+        "/account/email",
+        data={"email-email": "taken@example.com", "email-current_password": PASSWORD},
     )
     taken_flash = flash_messages(client.get("/account").get_data(as_text=True))
 
@@ -579,7 +584,8 @@ def test_after_an_email_change_an_older_confirmation_link_cannot_bring_the_old_a
     client.post("/account/verify/resend")
     old_link = smtp.link("asha@example.com", "/verify/")
     client.post(
-        "/account/email", data={"email": "asha.new@example.org", "current_password": PASSWORD}
+        "/account/email",
+        data={"email-email": "asha.new@example.org", "email-current_password": PASSWORD},
     )
     assert client.post(smtp.link("asha.new@example.org", "/verify/")).status_code == 303
     assert member_row(app, member_id)["email"] == "asha.new@example.org"
@@ -699,9 +705,11 @@ def test_delete_with_a_wrong_password_deletes_nothing(app, client, make_member, 
     member_id = make_member()
     sign_in(client)
     before = member_row(app, member_id)
-    response = client.post("/account/delete", data={"current_password": "not my password at all"})
+    response = client.post(
+        "/account/delete", data={"delete-current_password": "not my password at all"}
+    )
     assert response.status_code == 422
-    assert "isn't right" in field_error(response.get_data(as_text=True), "current_password")
+    assert "isn't right" in field_error(response.get_data(as_text=True), "delete-current_password")
     assert member_row(app, member_id) == before
     assert session_count(app, member_id) == 1
     assert client.get("/account").status_code == 200
@@ -722,7 +730,7 @@ def test_delete_anonymises_the_member_and_ends_every_session(app, client, make_m
     sign_in(client)
     assert session_count(app, member_id) == 2
 
-    response = client.post("/account/delete", data={"current_password": PASSWORD})
+    response = client.post("/account/delete", data={"delete-current_password": PASSWORD})
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
 
@@ -751,7 +759,7 @@ def test_delete_anonymises_the_member_and_ends_every_session(app, client, make_m
 def test_joining_again_after_deletion_creates_a_new_account(app, client, make_member, smtp):
     member_id = make_member()
     sign_in(client)
-    client.post("/account/delete", data={"current_password": PASSWORD})
+    client.post("/account/delete", data={"delete-current_password": PASSWORD})
 
     response = client.post(
         "/join",

@@ -12,7 +12,8 @@ def test_an_old_confirmation_link_cannot_undo_an_email_change(client, smtp, make
     old_link = smtp.link("old@example.com", "/verify/")
 
     response = client.post(
-        "/account/email", data={"email": "new@example.com", "current_password": PASSWORD}
+        "/account/email",
+        data={"email-email": "new@example.com", "email-current_password": PASSWORD},
     )
     assert response.status_code == 303
     assert client.post(smtp.link("new@example.com", "/verify/")).status_code == 303
@@ -27,6 +28,6 @@ def test_an_anonymous_post_to_a_limited_account_route_asks_to_sign_in(migrated, 
     from tests.conftest import make_app
 
     limited = make_app(migrated, RATELIMIT_ENABLED=True)
-    response = limited.test_client().post("/account/email", data={"email": "x@example.com"})
+    response = limited.test_client().post("/account/email", data={"email-email": "x@example.com"})
     assert response.status_code == 303
     assert response.headers["Location"] == "/login"

@@ -17,9 +17,10 @@ from portal.members.forms import (
     ProfileForm,
     parse_tags,
 )
-from portal.members.models import NOTICES
-from portal.members.security import forget_browser
-from portal.members.views import _external, _limit, send_verification
+from portal.members.models import NOTICES, Role
+from portal.members.security import config_limit, forget_browser
+from portal.members.views import send_verification
+from portal.web.templating import absolute_url
 
 PROFILE_FIELDS = ("name", "organisation", "city", "language", "meeting_mode", "timezone")
 
@@ -47,9 +48,9 @@ def _forms(**given) -> dict:
     forms = {
         "profile": profile,
         "password": ChangePasswordForm(formdata=None),
-        "email": ChangeEmailForm(formdata=None),
+        "email": ChangeEmailForm(formdata=None, prefix="email"),
         "notices": notices,
-        "delete": DeleteAccountForm(formdata=None),
+        "delete": DeleteAccountForm(formdata=None, prefix="delete"),
     }
     forms.update(given)
     return forms
@@ -74,7 +75,7 @@ def update_profile():
     services.update_profile(
         current_user,
         **{name: form[name].data or "" for name in PROFILE_FIELDS},
-        role=form.role.data,
+        role=Role(form.role.data),
         can_teach=parse_tags(form.can_teach.data),
         wants_to_learn=parse_tags(form.wants_to_learn.data),
     )
@@ -84,6 +85,11 @@ def update_profile():
 
 @bp.post("/account/password")
 @login_required
+@limiter.limit(
+    lambda: config_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
+    key_func=_member_key,
+    deduct_when=lambda response: response.status_code == 422,
+)
 def change_password():
     form = ChangePasswordForm()
     if form.validate():
@@ -102,9 +108,14 @@ def change_password():
 
 @bp.post("/account/email")
 @login_required
-@limiter.limit(lambda: _limit("RATELIMIT_EMAIL_LINKS"), key_func=_member_key)
+@limiter.limit(
+    lambda: config_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
+    key_func=_member_key,
+    deduct_when=lambda response: response.status_code == 422,
+)
+@limiter.limit(lambda: config_limit("RATELIMIT_EMAIL_LINKS"), key_func=_member_key)
 def change_email():
-    form = ChangeEmailForm()
+    form = ChangeEmailForm(prefix="email")
     if form.validate():
         try:
             services.check_password(current_user, form.current_password.data)
@@ -112,9 +123,8 @@ def change_email():
             form.current_password.errors = [error.message]
         else:
             new = form.email.data.strip()
-            taken = services.find_by_email(new)
-            if not taken:
-                send_verification(current_user, new)
+            if not services.find_by_email(new):
+                send_verification(current_user, new, later=True)
             # The same words whether or not the address is taken.
             flash(
                 f"We sent a confirmation link to {new}. Your email changes when you open it.",
@@ -126,7 +136,7 @@ def change_email():
 
 @bp.post("/account/verify/resend")
 @login_required
-@limiter.limit(lambda: _limit("RATELIMIT_EMAIL_LINKS"), key_func=_member_key)
+@limiter.limit(lambda: config_limit("RATELIMIT_EMAIL_LINKS"), key_func=_member_key)
 def resend_verification():
     if current_user.is_verified:
         flash("Your email address is already confirmed.", "info")
@@ -161,8 +171,13 @@ def export():
 
 @bp.post("/account/delete")
 @login_required
+@limiter.limit(
+    lambda: config_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
+    key_func=_member_key,
+    deduct_when=lambda response: response.status_code == 422,
+)
 def delete_account():
-    form = DeleteAccountForm()
+    form = DeleteAccountForm(prefix="delete")
     if form.validate():
         try:
             services.check_password(current_user, form.current_password.data)
@@ -172,7 +187,7 @@ def delete_account():
             email = current_user.email
             services.delete_account(current_user)
             forget_browser()
-            mail.send(email, "Your account is deleted", "deleted", home=_external("pages.home"))
+            mail.send(email, "Your account is deleted", "deleted", home=absolute_url("pages.home"))
             flash("Your account is deleted. Thank you for the time you spent with us.", "info")
             return redirect(url_for("pages.home"), 303)
     return _page(422, delete=form)

@@ -2,39 +2,32 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user
+from flask import flash, render_template, request, url_for
+from flask_login import current_user
 
 from portal.extensions import limiter
 from portal.members import bp, mail, services
 from portal.members.forms import ConfirmForm, EmailOnlyForm, NewPasswordForm, SignInForm
-from portal.members.security import forget_browser, safe_next
+from portal.members.security import (
+    config_limit,
+    forget_browser,
+    safe_next,
+    sign_in_here,
+    user_agent,
+)
 from portal.members.tokens import TokenError
-from portal.members.views import _agent, _external, _limit
-from portal.web.htmx import is_htmx, render
+from portal.web.htmx import redirect_to, render
+from portal.web.templating import absolute_url
 
 
 def _email_key() -> str:
     return "account:" + services.email_key(request.form.get("email", ""))
 
 
-def _begin_session(member, *, remember: bool) -> None:
-    """A fresh session for a sign-in: nothing from before it survives."""
-    session.clear()
-    services.start_session(member, remember=remember, user_agent=_agent())
-    login_user(member, remember=remember)
-
-
-def _go(target: str):
-    if is_htmx():
-        return "", 200, {"HX-Redirect": target}
-    return redirect(target, 303)
-
-
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: _limit("RATELIMIT_SIGN_IN"), methods=["POST"])
+@limiter.limit(lambda: config_limit("RATELIMIT_SIGN_IN"), methods=["POST"])
 @limiter.limit(
-    lambda: _limit("RATELIMIT_SIGN_IN_ACCOUNT"),
+    lambda: config_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
     methods=["POST"],
     key_func=_email_key,
     deduct_when=lambda response: response.status_code == 422,
@@ -44,13 +37,15 @@ def login():
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next"))
         if current_user.is_authenticated:
-            return redirect(form.next.data, 303)
+            return redirect_to(form.next.data)
         return render("members/login.html", "members/_login_form.html", form=form)
     if form.validate():
         member = services.authenticate(form.email.data, form.password.data)
         if member:
-            _begin_session(member, remember=form.remember.data)
-            return _go(safe_next(form.next.data))
+            remember = form.remember.data
+            token = services.start_session(member, remember=remember, user_agent=user_agent())
+            sign_in_here(member, token, remember=remember)
+            return redirect_to(safe_next(form.next.data))
         form.form_errors.append(
             "That email and password don't match an account. Check them, or sign in "
             "with an emailed link instead."
@@ -65,31 +60,29 @@ def logout():
         services.end_session(current_user.session_token)
     forget_browser()
     flash("You are signed out.", "info")
-    return _go(url_for("pages.home"))
+    return redirect_to(url_for("pages.home"))
 
 
 def _email_request(kind: str, template: str):
-    """The shared shape of "email me a link" forms: the same answer for every address."""
+    """The shared shape of "email me a link" forms: the same answer, in the same time,
+    for every address (the mail itself goes out in the background)."""
     form = EmailOnlyForm()
     if request.method == "POST" and form.validate():
         member = services.find_by_email(form.email.data)
-        if member:
-            if kind == "sign-in":
-                link = _external("members.sign_in_link", token=services.sign_in_token(member))
-                mail.send(member.email, "Your sign-in link", "sign_in", member=member, link=link)
-            else:
-                link = _external("members.reset_password", token=services.reset_token(member))
-                mail.send(member.email, "Reset your password", "reset", member=member, link=link)
-        else:
-            services.authenticate(form.email.data, "")  # spend the time a real one would
+        if member and kind == "sign-in":
+            link = absolute_url("members.sign_in_link", token=services.sign_in_token(member))
+            mail.send_later(member.email, "Your sign-in link", "sign_in", member=member, link=link)
+        elif member:
+            link = absolute_url("members.reset_password", token=services.reset_token(member))
+            mail.send_later(member.email, "Reset your password", "reset", member=member, link=link)
         return render_template("members/sent.html", email=form.email.data, kind=kind)
     status = 422 if request.method == "POST" else 200
     return render_template(template, form=form), status
 
 
 @bp.route("/login/link", methods=["GET", "POST"])
-@limiter.limit(lambda: _limit("RATELIMIT_EMAIL_LINKS"), methods=["POST"])
-@limiter.limit(lambda: _limit("RATELIMIT_EMAIL_LINKS"), methods=["POST"], key_func=_email_key)
+@limiter.limit(lambda: config_limit("RATELIMIT_EMAIL_LINKS"), methods=["POST"])
+@limiter.limit(lambda: config_limit("RATELIMIT_EMAIL_LINKS"), methods=["POST"], key_func=_email_key)
 def sign_in_request():
     return _email_request("sign-in", "members/sign_in_request.html")
 
@@ -97,7 +90,7 @@ def sign_in_request():
 @bp.route("/login/link/<token>", methods=["GET", "POST"])
 def sign_in_link(token: str):
     form = ConfirmForm()
-    if request.method == "GET" or not form.validate():
+    if request.method == "GET":
         return render_template(
             "members/confirm.html",
             form=form,
@@ -107,17 +100,17 @@ def sign_in_link(token: str):
             button="Sign me in",
         )
     try:
-        member = services.member_for_sign_in(token)
+        member, session_token = services.sign_in_with_link(token, user_agent=user_agent())
     except TokenError as error:
         return render_template("members/link_problem.html", message=str(error)), 400
-    _begin_session(member, remember=False)
+    sign_in_here(member, session_token)
     flash(f"Welcome back, {member.name}.", "success")
-    return redirect(url_for("pages.home"), 303)
+    return redirect_to(url_for("pages.home"))
 
 
 @bp.route("/reset", methods=["GET", "POST"])
-@limiter.limit(lambda: _limit("RATELIMIT_EMAIL_LINKS"), methods=["POST"])
-@limiter.limit(lambda: _limit("RATELIMIT_EMAIL_LINKS"), methods=["POST"], key_func=_email_key)
+@limiter.limit(lambda: config_limit("RATELIMIT_EMAIL_LINKS"), methods=["POST"])
+@limiter.limit(lambda: config_limit("RATELIMIT_EMAIL_LINKS"), methods=["POST"], key_func=_email_key)
 def reset_request():
     return _email_request("reset", "members/reset_request.html")
 
@@ -125,18 +118,20 @@ def reset_request():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     try:
-        member = services.member_for_reset(token)
+        services.member_for_reset(token)
     except TokenError as error:
         return render_template("members/link_problem.html", message=str(error)), 400
     form = NewPasswordForm()
     if request.method == "POST" and form.validate():
         try:
-            services.set_password(member, form.password.data)
+            services.reset_password(token, form.password.data)
+        except TokenError as error:
+            return render_template("members/link_problem.html", message=str(error)), 400
         except services.FieldError as error:
             form.password.errors = [error.message]
         else:
             forget_browser()
             flash("Your password is changed. Please sign in with it.", "success")
-            return redirect(url_for("members.login"), 303)
+            return redirect_to(url_for("members.login"))
     status = 422 if request.method == "POST" else 200
     return render_template("members/reset.html", form=form), status

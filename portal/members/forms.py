@@ -55,6 +55,11 @@ def _tags_validator(form, field) -> None:
         raise ValidationError(f"Keep each tag under {MAX_TAG_LENGTH} characters.")
 
 
+def _one_line(form, field) -> None:
+    if any(ord(c) < 32 or ord(c) == 127 for c in field.data or ""):
+        raise ValidationError("Please use one line, without special characters.")
+
+
 def _email_field(label: str = "Email") -> StringField:
     return StringField(
         label,
@@ -86,7 +91,8 @@ class ProfileFields:
 
     name = StringField(
         "Your name",
-        validators=[DataRequired("Please tell us your name."), Length(max=80)],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[DataRequired("Please tell us your name."), Length(max=80), _one_line],
         render_kw={"autocomplete": "name"},
     )
     role = RadioField(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+import threading
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -71,3 +72,22 @@ def _to_outbox(message: EmailMessage) -> bool:
         "Mail %r to %s written to %s (no MAIL_SERVER set)", message["Subject"], message["To"], path
     )
     return True
+
+
+def send_later(to: str, subject: str, template: str, **context) -> None:
+    """Send from a background thread, so that the answer to the request takes the same
+    time whether or not a mail goes out (no way to learn if an address is registered).
+    MAIL_ASYNC=False (the tests) sends at once instead."""
+    app = current_app._get_current_object()
+    if not app.config.get("MAIL_ASYNC", True):
+        send(to, subject, template, **context)
+        return
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                send(to, subject, template, **context)
+            except Exception:  # a thread's failure must be logged, never lost silently
+                log.exception("Mail %r to %s failed", subject, to)
+
+    threading.Thread(target=run, name="mail", daemon=True).start()

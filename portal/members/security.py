@@ -15,10 +15,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import LoginManager, current_user, logout_user
+from flask_login import LoginManager, current_user, login_user, logout_user
 
 from portal.members import services
 from portal.members.models import Member
+from portal.web.htmx import is_htmx
 
 login_manager = LoginManager()
 
@@ -47,7 +48,7 @@ def _unauthorized() -> Response:
     # After signing in, come back here; a form that was being sent can't be replayed.
     back = request.full_path.rstrip("?") if request.method == "GET" else None
     target = url_for("members.login", next=safe_next(back) if back else None)
-    if request.headers.get("HX-Request") == "true":
+    if is_htmx():
         response = make_response("", 401)
         response.headers["HX-Redirect"] = target
         return response
@@ -62,6 +63,16 @@ def forget_browser() -> None:
     the remember-me cookie (in that order, or the deletion is lost)."""
     session.clear()
     logout_user()
+
+
+def sign_in_here(member: Member, session_token: str, *, remember: bool = False) -> None:
+    """Make this browser the member's, with a fresh session: whoever was signed in
+    here before is signed out for real (their session ended, remember-me deleted)."""
+    if current_user.is_authenticated:
+        services.end_session(current_user.session_token)
+    forget_browser()
+    member.session_token = session_token
+    login_user(member, remember=remember)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
@@ -81,6 +92,15 @@ def safe_next(target: str | None, default: str = "/") -> str:
     return target
 
 
+def config_limit(name: str) -> str:
+    """A rate limit from the settings (read per request, so tests can change it)."""
+    return current_app.config[name]
+
+
+def user_agent() -> str:
+    return request.headers.get("User-Agent", "")[:200]
+
+
 def verified_required(view):
     """Members must have confirmed their email to post or answer."""
 
@@ -91,9 +111,9 @@ def verified_required(view):
         if not current_user.is_verified:
             return (
                 render_template(
-                    "members/need_verification.html"
-                    if request.headers.get("HX-Request") != "true"
-                    else "members/_need_verification.html"
+                    "members/_need_verification.html"
+                    if is_htmx()
+                    else "members/need_verification.html"
                 ),
                 403,
             )

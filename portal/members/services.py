@@ -149,20 +149,24 @@ def _hash(token: str) -> str:
 
 def start_session(member: Member, *, remember: bool, user_agent: str = "") -> str:
     """A new server-side session for a member; returns the token the cookie carries."""
+    with write_transaction():
+        return _add_session(member, remember=remember, user_agent=user_agent)
+
+
+def _add_session(member: Member, *, remember: bool, user_agent: str) -> str:
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    with write_transaction():
-        db.session.add(
-            MemberSession(
-                token_hash=_hash(token),
-                member_id=member.id,
-                created_at=now,
-                expires_at=now + (REMEMBER_FOR if remember else SESSION_FOR),
-                remember=remember,
-                user_agent=user_agent[:200],
-            )
+    db.session.add(
+        MemberSession(
+            token_hash=_hash(token),
+            member_id=member.id,
+            created_at=now,
+            expires_at=now + (REMEMBER_FOR if remember else SESSION_FOR),
+            remember=remember,
+            user_agent=user_agent[:200],
         )
-        member.last_sign_in_at = now
+    )
+    member.last_sign_in_at = now
     member.session_token = token
     log.info("Member %s signed in at %sZ", member.id, now.isoformat(timespec="seconds"))
     return token
@@ -203,35 +207,56 @@ def end_all_sessions(member: Member, keep: str | None = None) -> None:
 # --- emailed links ------------------------------------------------------------------
 
 
+def _locked(member_id) -> Member | None:
+    """The member row, locked until the transaction ends (SQLite: BEGIN IMMEDIATE
+    already serialises writers), so that a link checked here is spent only once."""
+    member = db.session.get(Member, member_id, with_for_update=True, populate_existing=True)
+    return None if member is None or member.deleted_at else member
+
+
 def verify_token(member: Member, new_email: str | None = None) -> str:
     """A link confirming the member's email, or (with `new_email`) a change to it.
-    It names the address it confirms and the address the member had when it was sent."""
+    It names the address it confirms, the address the member had when it was sent,
+    and their password's age: a password change spends it."""
     target = email_key(new_email or member.email)
-    return tokens.make_token("verify", {"m": member.id, "e": target, "c": member.email_key})
+    return tokens.make_token(
+        "verify",
+        {
+            "m": member.id,
+            "e": target,
+            "c": member.email_key,
+            "p": tokens.fingerprint(tokens.stamp(member.password_changed_at)),
+        },
+    )
 
 
-def confirm_email(token: str) -> Member:
-    """Confirm the address in the token; spent once done (the same link then says so).
-    A link for an address the member has since moved away from does nothing."""
+def confirm_email(token: str, *, user_agent: str = "", signed_in_as: int | None = None):
+    """Confirm the address in the token and, unless that member is already signed in
+    here, start a session. Returns (member, session token or None). Spent once done."""
     data = tokens.read_token("verify", token, tokens.VERIFY_MAX_AGE)
-    member = db.session.get(Member, data.get("m"))
-    if member is None or member.deleted_at:
-        raise tokens.TokenError("This link is not valid any more.")
-    target = data.get("e", "")
-    if member.email_key == target:
-        if member.is_verified:
-            raise tokens.TokenError("This email address is already confirmed.")
-    elif member.email_key != data.get("c"):
-        raise tokens.TokenError("This link is for an email address you no longer use.")
-    else:
-        clash = find_by_email(target)
-        if clash and clash.id != member.id:
-            raise tokens.TokenError("That email address now belongs to another account.")
     with write_transaction():
-        member.email = target if member.email_key != target else member.email
-        member.email_key = target
+        member = _locked(data.get("m"))
+        if member is None or data.get("p") != tokens.fingerprint(
+            tokens.stamp(member.password_changed_at)
+        ):
+            raise tokens.TokenError("This link is not valid any more.")
+        target = data.get("e", "")
+        if member.email_key == target:
+            if member.is_verified:
+                raise tokens.TokenError("This email address is already confirmed.")
+        elif member.email_key != data.get("c"):
+            raise tokens.TokenError("This link is for an email address you no longer use.")
+        else:
+            clash = find_by_email(target)
+            if clash and clash.id != member.id:
+                raise tokens.TokenError("That email address now belongs to another account.")
+            member.email = target
+            member.email_key = target
         member.email_verified_at = utcnow()
-    return member
+        session_token = None
+        if signed_in_as != member.id:
+            session_token = _add_session(member, remember=False, user_agent=user_agent)
+    return member, session_token
 
 
 def reset_token(member: Member) -> str:
@@ -241,6 +266,7 @@ def reset_token(member: Member) -> str:
 
 
 def member_for_reset(token: str) -> Member:
+    """The member a reset link is for (read only: the link is spent by `reset_password`)."""
     data = tokens.read_token("reset", token, tokens.RESET_MAX_AGE)
     member = db.session.get(Member, data.get("m"))
     if (
@@ -252,22 +278,43 @@ def member_for_reset(token: str) -> Member:
     return member
 
 
-def sign_in_token(member: Member) -> str:
-    return tokens.make_token(
-        "sign-in", {"m": member.id, "s": tokens.fingerprint(tokens.stamp(member.last_sign_in_at))}
+def reset_password(token: str, password: str) -> Member:
+    """Set a new password from a reset link, once: every session ends."""
+    data = tokens.read_token("reset", token, tokens.RESET_MAX_AGE)
+    problem = None
+    with write_transaction():
+        member = _locked(data.get("m"))
+        if member is None or data.get("p") != tokens.fingerprint(member.password_hash):
+            raise tokens.TokenError("This link has already been used, or the password has changed.")
+        problem = password_problem(password, email=member.email, name=member.name)
+        if problem is None:
+            _change_password(member, password)
+    if problem:
+        raise FieldError("password", problem)
+    log.info("Member %s reset their password", member.id)
+    return member
+
+
+def _sign_in_fingerprint(member: Member) -> str:
+    return tokens.fingerprint(
+        tokens.stamp(member.last_sign_in_at), tokens.stamp(member.password_changed_at)
     )
 
 
-def member_for_sign_in(token: str) -> Member:
+def sign_in_token(member: Member) -> str:
+    return tokens.make_token("sign-in", {"m": member.id, "s": _sign_in_fingerprint(member)})
+
+
+def sign_in_with_link(token: str, *, user_agent: str = "") -> tuple[Member, str]:
+    """Check a sign-in link and start a session in one transaction: used once only,
+    even by two requests at the same moment (signing in spends it)."""
     data = tokens.read_token("sign-in", token, tokens.SIGN_IN_MAX_AGE)
-    member = db.session.get(Member, data.get("m"))
-    if (
-        member is None
-        or member.deleted_at
-        or data.get("s") != tokens.fingerprint(tokens.stamp(member.last_sign_in_at))
-    ):
-        raise tokens.TokenError("This sign-in link has already been used.")
-    return member
+    with write_transaction():
+        member = _locked(data.get("m"))
+        if member is None or data.get("s") != _sign_in_fingerprint(member):
+            raise tokens.TokenError("This sign-in link has already been used.")
+        session_token = _add_session(member, remember=False, user_agent=user_agent)
+    return member, session_token
 
 
 # --- the account ----------------------------------------------------------------------
@@ -279,10 +326,14 @@ def set_password(member: Member, password: str, *, keep_session: str | None = No
     if problem:
         raise FieldError("password", problem)
     with write_transaction():
-        member.password_hash = hash_password(password)
-        member.password_changed_at = utcnow()
-        end_all_sessions(member, keep=keep_session)
+        _change_password(member, password, keep_session=keep_session)
     log.info("Member %s changed their password", member.id)
+
+
+def _change_password(member: Member, password: str, *, keep_session: str | None = None) -> None:
+    member.password_hash = hash_password(password)
+    member.password_changed_at = utcnow()
+    end_all_sessions(member, keep=keep_session)
 
 
 def check_password(member: Member, password: str, field: str = "current_password") -> None:
@@ -294,7 +345,6 @@ def update_profile(member: Member, *, can_teach: list[str], wants_to_learn: list
     with write_transaction():
         for name, value in fields.items():
             setattr(member, name, value.strip() if isinstance(value, str) else value)
-        member.role = Role(fields.get("role", member.role))
         _set_tags(member, can_teach, wants_to_learn)
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from portal.essays import snapshot, today
 from portal.extensions import db, limiter
 from portal.members import bp, mail, services
 from portal.members.forms import ConfirmForm, EmailOnlyForm, JoinForm, parse_tags
 from portal.members.models import Member
+from portal.members.security import config_limit, sign_in_here, user_agent
 from portal.members.tokens import TokenError
-from portal.web.htmx import is_htmx, render
+from portal.web.htmx import redirect_to, render
+from portal.web.templating import absolute_url
 
 
 def _essay_slug(value: str | None) -> str | None:
@@ -22,25 +24,19 @@ def _essay_slug(value: str | None) -> str | None:
     return None
 
 
-def send_verification(member: Member, email: str | None = None) -> bool:
+def send_verification(member: Member, email: str | None = None, *, later: bool = False):
     token = services.verify_token(member, email)
-    return mail.send(
+    return (mail.send_later if later else mail.send)(
         email or member.email,
         "Please confirm your email address",
         "verify",
         member=member,
-        link=_external("members.confirm_email", token=token),
+        link=absolute_url("members.confirm_email", token=token),
     )
 
 
-def _external(endpoint: str, **values) -> str:
-    from portal.web.templating import absolute_url
-
-    return absolute_url(endpoint, **values)
-
-
 @bp.route("/join", methods=["GET", "POST"])
-@limiter.limit(lambda: _limit("RATELIMIT_JOIN"), methods=["POST"])
+@limiter.limit(lambda: config_limit("RATELIMIT_JOIN"), methods=["POST"])
 def join():
     if current_user.is_authenticated:
         return redirect(url_for("members.account"), 303)
@@ -82,24 +78,15 @@ def join():
             "Someone tried to join with your email address",
             "already_member",
             member=result.existing,
-            sign_in=_external("members.login"),
-            reset=_external("members.reset_request"),
+            sign_in=absolute_url("members.login"),
+            reset=absolute_url("members.reset_request"),
         )
     session["welcome"] = {"role": form.role.data, "email": form.email.data.strip()}
     return _to_welcome()
 
 
 def _to_welcome():
-    target = url_for("members.welcome")
-    if is_htmx():
-        return "", 200, {"HX-Redirect": target}
-    return redirect(target, 303)
-
-
-def _limit(name: str) -> str:
-    from flask import current_app
-
-    return current_app.config[name]
+    return redirect_to(url_for("members.welcome"))
 
 
 @bp.get("/join/welcome")
@@ -123,7 +110,7 @@ def confirm_email(token: str):
     """The link from the email opens this page; its button (a POST) confirms.
     Mail scanners that open links therefore can't spend it."""
     form = ConfirmForm()
-    if request.method == "GET" or not form.validate():
+    if request.method == "GET":
         return render_template(
             "members/confirm.html",
             form=form,
@@ -131,20 +118,17 @@ def confirm_email(token: str):
             intro="One click and your email is confirmed.",
             button="Confirm my email",
         )
+    signed_in_as = current_user.id if current_user.is_authenticated else None
     try:
-        member = services.confirm_email(token)
+        member, session_token = services.confirm_email(
+            token, user_agent=user_agent(), signed_in_as=signed_in_as
+        )
     except TokenError as error:
         return render_template("members/link_problem.html", message=str(error)), 400
-    if not current_user.is_authenticated or current_user.id != member.id:
-        session.clear()
-        services.start_session(member, remember=False, user_agent=_agent())
-        login_user(member)
+    if session_token:
+        sign_in_here(member, session_token)
     flash("Your email address is confirmed. Welcome to the club!", "success")
-    return redirect(url_for("members.account"), 303)
-
-
-def _agent() -> str:
-    return request.headers.get("User-Agent", "")[:200]
+    return redirect_to(url_for("members.account"))
 
 
 @bp.get("/members/<handle>")

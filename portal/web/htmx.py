@@ -19,3 +19,12 @@ def render(page: str, partial: str, status: int = 200, **context) -> Response:
     """Render `partial` for htmx, `page` otherwise; `Vary: HX-Request` is added globally."""
     template = partial if is_htmx() else page
     return make_response(render_template(template, **context), status)
+
+
+def redirect_to(target: str):
+    """After a successful POST: 303 for a browser, HX-Redirect for htmx (never a 302)."""
+    from flask import redirect
+
+    if is_htmx():
+        return "", 200, {"HX-Redirect": target}
+    return redirect(target, 303)

@@ -16,8 +16,17 @@ def canonical_url() -> str:
     return current_app.config["SITE_URL"] + request.path + query
 
 
+def csrf_field(form) -> str:
+    """The form's hidden CSRF input, without an id: a page with several forms would
+    otherwise repeat id="csrf_token". Empty where CSRF is off (most tests)."""
+    field = getattr(form, "csrf_token", None)
+    return field(id=False) if field is not None else ""
+
+
 def register_templating(app: Flask) -> None:
-    app.jinja_env.globals.update(absolute_url=absolute_url, canonical_url=canonical_url)
+    app.jinja_env.globals.update(
+        absolute_url=absolute_url, canonical_url=canonical_url, csrf_field=csrf_field
+    )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_csrf_header)

@@ -22,6 +22,15 @@
     }
   });
 
+  // A form re-rendered with errors (422): take the member to the first one, as a
+  // full page load with the error summary would.
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || xhr.status !== 422) return;
+    var invalid = document.querySelector('[aria-invalid="true"]');
+    if (invalid) invalid.focus();
+  });
+
   document.addEventListener("htmx:sendError", function () {
     showMessage('<div class="notice notice-error" role="alert">We could not reach the server. Check your connection and try again.</div>');
   });

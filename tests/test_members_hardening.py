@@ -1,0 +1,171 @@
+"""Single-use links under races, links spent by a password change, a shared browser,
+throttled password checks on the account page, mail that can't reveal an account."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.members import services
+from portal.members.models import MemberSession
+from tests.conftest import PASSWORD, make_app, sign_in
+
+NEW_PASSWORD = "a brand new phrase for this test"
+
+
+def _change_password(client):
+    response = client.post(
+        "/account/password", data={"current_password": PASSWORD, "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 303
+
+
+def test_a_password_change_spends_sign_in_links(app, client, smtp, make_member):
+    make_member()
+    client.post("/login/link", data={"email": "asha@example.com"})
+    link = smtp.link("asha@example.com", "/login/link/")
+    sign_in(client)
+    _change_password(client)
+    other = app.test_client()
+    response = other.post(link)
+    assert response.status_code == 400
+    assert other.get("/account").status_code == 303  # not signed in
+
+
+def test_a_password_change_spends_confirmation_links(app, client, smtp, make_member):
+    make_member(verified=False)
+    sign_in(client)
+    client.post("/account/verify/resend")
+    link = smtp.link("asha@example.com", "/verify/")
+    _change_password(client)
+    response = app.test_client().post(link)
+    assert response.status_code == 400
+    assert "not valid" in response.get_data(as_text=True)
+
+
+def test_a_sign_in_link_used_twice_at_the_same_moment_signs_in_once(app, smtp, make_member):
+    member_id = make_member()
+    with app.test_request_context():
+        member = db.session.get(services.Member, member_id)
+        token = services.sign_in_token(member)
+        db.session.remove()
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def use():
+        with app.app_context():
+            barrier.wait()
+            try:
+                services.sign_in_with_link(token)
+                results.append("signed in")
+            except services.tokens.TokenError:
+                results.append("refused")
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=use) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(results) == ["refused", "signed in"]
+    with app.app_context():
+        sessions = db.session.scalar(
+            sa.select(sa.func.count()).where(MemberSession.member_id == member_id)
+        )
+    assert sessions == 1
+
+
+def test_signing_in_on_a_shared_browser_signs_the_previous_member_out(app, client, make_member):
+    first = make_member(email="first@example.com")
+    make_member(email="second@example.com")
+    sign_in(client, "first@example.com", remember=True)
+    assert client.get_cookie("remember_token") is not None
+    sign_in(client, "second@example.com")
+    assert client.get_cookie("remember_token") is None
+    with app.app_context():
+        left = db.session.scalar(sa.select(sa.func.count()).where(MemberSession.member_id == first))
+    assert left == 0
+    assert "second@example.com" in client.get("/account").get_data(as_text=True)
+
+
+def test_wrong_current_passwords_on_the_account_page_are_throttled(migrated, app, make_member):
+    make_member()
+    limited = make_app(migrated, RATELIMIT_ENABLED=True, RATELIMIT_SIGN_IN_ACCOUNT="3 per hour")
+    client = limited.test_client()
+    sign_in(client)
+    statuses = [
+        client.post(
+            "/account/password",
+            data={"current_password": f"wrong guess number {n}", "password": NEW_PASSWORD},
+        ).status_code
+        for n in range(5)
+    ]
+    assert statuses == [422, 422, 422, 429, 429]
+
+
+def test_link_mails_go_out_in_the_background_with_the_same_answer(
+    migrated, app, smtp, make_member, monkeypatch
+):
+    from portal.members import mail
+
+    make_member()
+    background = make_app(migrated, MAIL_ASYNC=True, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)
+    sent_from: list[str] = []
+    done = threading.Event()
+    real_send = mail.send
+
+    def recording_send(*args, **kwargs):
+        sent_from.append(threading.current_thread().name)
+        try:
+            return real_send(*args, **kwargs)
+        finally:
+            done.set()
+
+    monkeypatch.setattr(mail, "send", recording_send)
+    client = background.test_client()
+    known = client.post("/reset", data={"email": "asha@example.com"})
+    unknown = client.post("/reset", data={"email": "nobody@example.com"})
+    assert done.wait(10)
+    assert sent_from == ["mail"]  # one mail, sent by the background thread
+    assert known.status_code == unknown.status_code == 200
+    same = re.sub(r"asha@example\.com|nobody@example\.com", "EMAIL", known.get_data(as_text=True))
+    assert same == re.sub(
+        r"asha@example\.com|nobody@example\.com", "EMAIL", unknown.get_data(as_text=True)
+    )
+
+
+def test_the_account_page_has_no_duplicate_ids(migrated, app, make_member):
+    make_member()
+    with_csrf = make_app(migrated, WTF_CSRF_ENABLED=True).test_client()
+    login = with_csrf.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
+    response = with_csrf.post(
+        "/login", data={"email": "asha@example.com", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 303
+    page = with_csrf.get("/account").get_data(as_text=True)
+    assert page.count('name="csrf_token"') >= 4
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    assert duplicates == set()
+
+
+def test_a_name_with_a_line_break_is_refused(client, make_member):
+    make_member()
+    sign_in(client)
+    response = client.post(
+        "/account/profile",
+        data={
+            "name": "Asha\r\nBcc: someone@example.com",
+            "role": "senior",
+            "timezone": "Asia/Kolkata",
+            "language": "en",
+            "meeting_mode": "video",
+        },
+    )
+    assert response.status_code == 422
+    assert "one line" in response.get_data(as_text=True)
