@@ -39,6 +39,8 @@ PUBLIC_RULES = {
     "/verify/<token>",
     "/members/<handle>",
     "/logout",
+    "/requests/",  # the board: anyone may read it (posting, a POST here, asks to sign in)
+    "/requests/<int:request_id>",
 }
 
 ESSAY = "/essays/teaching-upward"
@@ -199,7 +201,12 @@ def _dummy_url(app, rule) -> str:
     for name in rule.arguments:
         converter = rule._converters[name]
         items = getattr(converter, "items", None)  # the `any(...)` converter
-        values[name] = sorted(items)[0] if items else "x1"
+        if items:
+            values[name] = sorted(items)[0]
+        elif type(converter).__name__ == "IntegerConverter":
+            values[name] = 1
+        else:
+            values[name] = "x1"
     with app.test_request_context():
         from flask import url_for
 
