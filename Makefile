@@ -13,6 +13,7 @@ PORT   ?= 5000
 run: setup assets
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi db upgrade
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi essays check || true
+	FLASK_DEBUG=1 $(BIN)/flask --app wsgi board demo
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 test: setup-dev assets chromium redis

@@ -28,6 +28,9 @@ def demo(members: int, request_count: int, seed: int) -> None:
     if members < 2 or request_count < 0:
         raise click.BadParameter("Use at least 2 members and 0 or more requests.")
     made = fill(members=members, requests=request_count, seed=seed)
+    if made is None:
+        click.echo("The demo community is already here; nothing added.")
+        return
     click.echo(
         f"Demo community: {made['members']} members, {made['requests']} requests, "
         f"{made['answers']} answers. Every demo member's password: {made['password']}"

@@ -53,11 +53,13 @@ ANSWERS = [
 ]
 
 
-def fill(*, members: int, requests: int, seed: int = 7, answers_per_request: float = 1.5) -> dict:
+def fill(
+    *, members: int, requests: int, seed: int = 7, answers_per_request: float = 1.5
+) -> dict | None:
     rng = random.Random(seed)
     now = utcnow()
     if db.session.scalar(sa.select(Member.id).where(Member.email_key.like(f"%@{DOMAIN}"))):
-        raise SystemExit("The demo community is already here.")
+        return None  # already here: running it again changes nothing
     password_hash = hash_password(PASSWORD)
     with write_transaction():
         tools = _tools()

@@ -138,4 +138,8 @@ def profile(handle: str):
     )
     if member is None:
         abort(404)
-    return render_template("members/profile.html", member=member)
+    from portal.board.queries import open_requests_by
+
+    return render_template(
+        "members/profile.html", member=member, open_requests=open_requests_by(member.id)
+    )

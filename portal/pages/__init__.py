@@ -6,7 +6,7 @@ import hashlib
 
 from flask import Blueprint, abort, current_app, render_template
 
-from portal.essays import page_cache, snapshot, today
+from portal.essays import snapshot, today
 from portal.essays.loader import Library
 from portal.web.caching import serve_page
 from portal.web.database import database_answers
@@ -14,6 +14,7 @@ from portal.web.database import database_answers
 bp = Blueprint("pages", __name__)
 
 HOME_ESSAYS = 3
+HOME_REQUESTS = 4
 
 
 def pages_library() -> Library:
@@ -36,14 +37,21 @@ def _etag(*parts: object) -> str:
 
 @bp.get("/")
 def home():
-    snap = snapshot()
-    day = today()
-    essays = snap.published(day)[:HOME_ESSAYS]
+    """The newest essays and a few open requests: live data, so rendered each time
+    (a proxy may still share it for half a minute)."""
+    from portal.board.queries import Filters, board
+
+    essays = snapshot().published(today())[:HOME_ESSAYS]
     return serve_page(
-        page_cache(snap, day),
+        None,
         ("home",),
-        lambda: render_template("pages/home.html", essays=essays),
-        etag=_etag(snap.version, day, "home"),
+        lambda: render_template(
+            "pages/home.html",
+            essays=essays,
+            requests=board(Filters(), per_page=HOME_REQUESTS).requests,
+        ),
+        etag="",
+        max_age=30,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from flask import Response, current_app, make_response, request
@@ -29,7 +30,7 @@ def _shareable(response: Response, *, etag, last_modified, max_age) -> Response:
 
 
 def serve_page(
-    cache: dict,
+    cache: dict | None,
     key: tuple,
     render,
     *,
@@ -40,7 +41,9 @@ def serve_page(
     """Serve a page that is the same for every anonymous reader.
 
     The rendered HTML is kept in `cache` (owned by whatever the page is built from,
-    so it is dropped when that changes) and answered with ETag/Last-Modified.
+    so it is dropped when that changes) and answered with ETag/Last-Modified. With
+    no cache (a page that shows live data), it is rendered every time and the ETag
+    is the body's hash: still shareable by a proxy for `max_age` seconds.
     Signed-in members, htmx requests and visitors with a session get a fresh render.
     """
     config = current_app.config
@@ -52,9 +55,13 @@ def serve_page(
     )
     if not shared:
         return make_response(render())
-    body = cache.get(key)
-    if body is None:
-        body = cache[key] = render().encode()
+    if cache is None:
+        body = render().encode()
+        etag = hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20]
+    else:
+        body = cache.get(key)
+        if body is None:
+            body = cache[key] = render().encode()
     response = current_app.response_class(body, mimetype="text/html")
     # No session or remember-me cookie: nobody is signed in, no need to ask Flask-Login.
     return _shareable(response, etag=etag, last_modified=last_modified, max_age=max_age)
