@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from portal.board import bp, queries, services
 from portal.board.forms import ActionForm, AnswerForm, RequestForm
 from portal.board.models import Answer, AnswerStatus
 from portal.extensions import db
 from portal.members.forms import parse_tags
+from portal.members.models import Member
 from portal.members.security import verified_required
 from portal.web.htmx import is_htmx
 
@@ -99,24 +101,31 @@ def load_request(request_id: int):
     return item
 
 
-@bp.get("/requests/<int:request_id>")
-def request_page(request_id: int):
-    item = load_request(request_id)
+def request_context(item, **overrides) -> dict:
+    """Everything the request page shows: the thread (answerers and their tags come
+    in two queries, whatever the thread's length) and the forms."""
     answers = list(
         db.session.scalars(
             db.select(Answer)
             .where(Answer.request_id == item.id, Answer.status != AnswerStatus.WITHDRAWN)
+            .options(selectinload(Answer.author).selectinload(Member.tags))
             .order_by(Answer.created_at)
         )
     )
     mine = None
     if current_user.is_authenticated:
         mine = next((a for a in answers if a.author_id == current_user.id), None)
-    return render_template(
-        "board/request.html",
-        item=item,
-        answers=answers,
-        mine=mine,
-        answer_form=AnswerForm(formdata=None),
-        action=ActionForm(formdata=None),
-    )
+    context = {
+        "item": item,
+        "answers": answers,
+        "mine": mine,
+        "answer_form": AnswerForm(formdata=None),
+        "action": ActionForm(formdata=None),
+    }
+    context.update(overrides)
+    return context
+
+
+@bp.get("/requests/<int:request_id>")
+def request_page(request_id: int):
+    return render_template("board/request.html", **request_context(load_request(request_id)))
