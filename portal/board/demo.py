@@ -46,11 +46,17 @@ OFFERING = [
     "do it together; tell me where my approach misses how your world works.",
 ]
 FIELDS = ["banking", "manufacturing", "accounts", "sales", "teaching", "public service"]
-ANSWERS = [
-    "I'd be glad to help with this. I use it most days and could meet on weekday evenings.",
-    "This is exactly what I hoped to find. Could we start with one session this month?",
-    "I can teach this, and I'm keen to hear how you run reviews in return. Saturdays suit me.",
-]
+# Answers to a senior's request come from someone who can teach, and the other way round.
+ANSWERS = {
+    Kind.SEEKING: [
+        "I'd be glad to help with this. I use it most days and could meet on weekday evenings.",
+        "I can teach this, and I'm keen to hear how you run reviews in return. Saturdays suit me.",
+    ],
+    Kind.OFFERING: [
+        "This is exactly what I hoped to find. Could we start with one session this month?",
+        "I'd like to learn this for my own reports. Happy to talk about hiring in return.",
+    ],
+}
 
 
 def fill(
@@ -121,7 +127,7 @@ def fill(
                     continue
                 answer_rows.append({
                     "request_id": request_id, "author_id": answerer["id"],
-                    "message": rng.choice(ANSWERS), "status": "open",
+                    "message": rng.choice(ANSWERS[kind]), "status": "open",
                     "created_at": posted + timedelta(minutes=rng.randint(5, 600)),
                 })  # fmt: skip
                 count += 1
