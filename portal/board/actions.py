@@ -2,40 +2,17 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.board import bp, notify, services
 from portal.board.forms import AcceptForm, ActionForm, AnswerForm
 from portal.board.models import Answer
-from portal.board.views import load_request
+from portal.board.refusals import domain_errors
+from portal.board.views import load_request, request_context
 from portal.extensions import db
 from portal.members.security import verified_required
 from portal.web.htmx import is_htmx
-
-
-def refusal(status: int, message: str):
-    template = "board/_refusal.html" if is_htmx() else "board/refusal.html"
-    return render_template(template, message=message, status=status), status
-
-
-def domain_errors(view):
-    """NotAllowed → 403, Conflict → 409, each with the message; nothing changed."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        try:
-            return view(*args, **kwargs)
-        except services.NotAllowed as error:
-            db.session.rollback()
-            return refusal(403, str(error))
-        except services.Conflict as error:
-            db.session.rollback()
-            return refusal(409, str(error))
-
-    return wrapped
 
 
 def _back_to(item, message: str, anchor: str = ""):
@@ -52,15 +29,8 @@ def answer(request_id: int):
     if not form.validate():
         if is_htmx():
             return render_template("board/_answer_form.html", item=item, answer_form=form), 422
-        return render_template(
-            "board/request.html",
-            item=item,
-            answers=[],
-            mine=None,
-            answer_form=form,
-            action=ActionForm(formdata=None),
-            invalid=True,
-        ), 422
+        context = request_context(item, answer_form=form)
+        return render_template("board/request.html", **context), 422
     created = services.answer_request(current_user, item, form.data["message"])
     notify.answered(item, created)
     if is_htmx():

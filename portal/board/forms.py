@@ -50,7 +50,8 @@ class RequestForm(FlaskForm):
         default="online",
         validators=[InputRequired("Please choose online or in person.")],
     )
-    city = StringField("City (for meeting in person)", validators=[Optional(), Length(max=80)])
+    # No Optional() here: it would stop validate_city from running on an empty city.
+    city = StringField("City (for meeting in person)", validators=[Length(max=80)])
 
     def validate_city(self, field) -> None:
         if self.format.data == "in_person" and not (field.data or "").strip():

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal.board import bp, queries, services
 from portal.board.forms import ActionForm, AnswerForm, RequestForm
 from portal.board.models import Answer, AnswerStatus
+from portal.board.refusals import domain_errors
 from portal.extensions import db
 from portal.members.forms import parse_tags
 from portal.members.models import Member
@@ -63,6 +64,7 @@ def new_request():
 
 @bp.post("/requests/")
 @verified_required
+@domain_errors
 def post_request():
     form = RequestForm()
     if form.validate():
