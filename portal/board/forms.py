@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from portal.members.forms import _tags_validator
+from portal.members.forms import one_line, tags_validator
 
 
 class RequestForm(FlaskForm):
@@ -20,7 +20,11 @@ class RequestForm(FlaskForm):
     )
     title = StringField(
         "Title",
-        validators=[DataRequired("Please give your request a title."), Length(max=120)],
+        validators=[
+            DataRequired("Please give your request a title."),
+            Length(max=120),
+            one_line,
+        ],
         description="One line, like: Help me use ChatGPT for drafting board notes",
     )
     tool = StringField(
@@ -30,7 +34,7 @@ class RequestForm(FlaskForm):
     )
     tags = StringField(
         "Topics (optional)",
-        validators=[Optional(), _tags_validator],
+        validators=[Optional(), tags_validator],
         description="Separate them with commas, like: drafting, reports",
     )
     description = TextAreaField(

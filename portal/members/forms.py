@@ -47,7 +47,7 @@ def parse_tags(text: str) -> list[str]:
     return list(seen)
 
 
-def _tags_validator(form, field) -> None:
+def tags_validator(form, field) -> None:
     tags = parse_tags(field.data)
     if len(tags) > MAX_TAGS:
         raise ValidationError(f"Up to {MAX_TAGS} tags, please.")
@@ -55,7 +55,7 @@ def _tags_validator(form, field) -> None:
         raise ValidationError(f"Keep each tag under {MAX_TAG_LENGTH} characters.")
 
 
-def _one_line(form, field) -> None:
+def one_line(form, field) -> None:
     if any(ord(c) < 32 or ord(c) == 127 for c in field.data or ""):
         raise ValidationError("Please use one line, without special characters.")
 
@@ -92,7 +92,7 @@ class ProfileFields:
     name = StringField(
         "Your name",
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[DataRequired("Please tell us your name."), Length(max=80), _one_line],
+        validators=[DataRequired("Please tell us your name."), Length(max=80), one_line],
         render_kw={"autocomplete": "name"},
     )
     role = RadioField(
@@ -102,12 +102,12 @@ class ProfileFields:
     )
     can_teach = StringField(
         "Tools or topics I can teach",
-        validators=[Optional(), _tags_validator],
+        validators=[Optional(), tags_validator],
         description="Separate them with commas, like: ChatGPT, Excel formulas, prompting",
     )
     wants_to_learn = StringField(
         "Tools or topics I want to learn",
-        validators=[Optional(), _tags_validator],
+        validators=[Optional(), tags_validator],
         description="Separate them with commas, like: meeting notes, spreadsheet AI",
     )
     organisation = StringField(

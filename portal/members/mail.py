@@ -34,7 +34,8 @@ def build(to: str, subject: str, template: str, **context) -> EmailMessage:
     message = EmailMessage()
     message["From"] = _sender()
     message["To"] = to
-    message["Subject"] = subject
+    # Subjects quote what members typed: a line break there would break the header.
+    message["Subject"] = " ".join(subject.split())
     message["Message-ID"] = make_msgid(domain=urlsplit(current_app.config["SITE_URL"]).hostname)
     text = render_template(f"emails/{template}.txt", **context)
     # Unwrapped lines, so that links survive intact in the outbox's .eml files too.
