@@ -1,13 +1,16 @@
 """Throughput and memory benchmark for the portal under gunicorn.
 
-Starts gunicorn (production mode, sync workers) on 127.0.0.1 with a free port,
-drives each URL in URLS with the same load generator, alternating the URLs over
-several rounds, and prints the median requests per second of each URL and its
-ratio to the first URL (the minimal route). Then reports the resident memory of
-every gunicorn worker. It reports; it does not assert (exit code 0 unless the
-server cannot be started).
+For each board size (--sizes, default 1000,100000 requests) it migrates a fresh
+SQLite database, fills it with the demo community (portal.board.demo.fill), starts
+gunicorn (production mode, sync workers) on 127.0.0.1 with a free port, drives
+each URL in URLS with the same load generator, alternating the URLs over several
+rounds, and prints the median requests per second of each URL and its ratio to
+the first URL (the minimal route), then the resident memory of every gunicorn
+worker. The pages that read the board are measured at every size, the others at
+the first size only; a last table compares the sizes. It reports; it does not
+assert (exit code 0 unless a database or the server cannot be set up).
 
-    .venv/bin/python bench/bench.py [--seconds 5] [--rounds 3] [--json out.json]
+    .venv/bin/python bench/bench.py [--sizes 1000,100000] [--seconds 5] [--json out.json]
 
 See bench/README.md for how to read the numbers.
 """
@@ -38,16 +41,30 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 
 # (name, path): the first entry is the baseline every ratio is computed against.
-# Add a URL with one line here.
+# Add a URL with one line here. "{request_id}" becomes the id of a request with
+# answers (REQUEST_ANSWERS of them, or as many as the fill gave one).
 URLS: list[tuple[str, str]] = [
     ("minimal", "/robots.txt"),
     ("essay page", "/essays/teaching-upward"),
     ("essay index", "/essays/"),
+    ("board", "/requests/"),
+    ("request page", "/requests/{request_id}"),
 ]
+# URLs whose cost may depend on the board's size: measured at every size (with
+# the baseline); the others only at the first size.
+SIZED_URLS = {"board", "request page"}
 
 # Targets, by name from URLS: minimum ratio to the minimal route.
-RATIO_TARGETS: dict[str, float] = {"essay page": 0.8}
+RATIO_TARGETS: dict[str, float] = {"essay page": 0.8, "board": 0.5}
+# Targets, by name: largest change of the ratio from the first size to another.
+SIZE_TOLERANCE: dict[str, float] = {"board": 0.10}
 RSS_TARGET_MB = 64.0
+
+DEFAULT_SIZES = (1_000, 100_000)  # requests on the board
+DEMO_MEMBERS = 2_000
+DEMO_ANSWERS_PER_REQUEST = 3.0  # about 3 answers a request: 300,000 at 100,000
+REQUEST_ANSWERS = 5  # the request page shows a request with this many answers
+FILL_TIMEOUT = 600.0  # seconds for migrating and filling one database
 
 REQUEST_TIMEOUT = 5.0  # seconds, per socket operation
 MAX_REQUESTS_PER_CLIENT = 2_000_000  # per measurement: a bound, never reached in practice
@@ -155,7 +172,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def server_env(port: int, tmpdir: Path) -> dict[str, str]:
+def server_env(port: int, database: Path) -> dict[str, str]:
     env = dict(os.environ)
     for name in ("FLASK_DEBUG", "FLASK_ENV", "FLASK_TESTING", "REDIS_URL"):
         env.pop(name, None)  # production mode, in-memory limiter storage
@@ -164,7 +181,7 @@ def server_env(port: int, tmpdir: Path) -> dict[str, str]:
         SITE_URL=f"http://{HOST}:{port}",
         TRUSTED_HOSTS=HOST,
         RATELIMIT_ENABLED="false",
-        DATABASE_URL=f"sqlite:///{tmpdir / 'bench.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{database}",
         PYTHONDONTWRITEBYTECODE="1",
     )
     return env
@@ -187,7 +204,7 @@ def log_tail(log: Path, lines: int = 30) -> str:
         return "(no log)"
 
 
-def start_server(port: int, workers: int, tmpdir: Path, log: Path) -> subprocess.Popen:
+def start_server(port: int, workers: int, database: Path, log: Path) -> subprocess.Popen:
     cmd = [
         sys.executable,
         "-m",
@@ -210,7 +227,7 @@ def start_server(port: int, workers: int, tmpdir: Path, log: Path) -> subprocess
         proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
-            env=server_env(port, tmpdir),
+            env=server_env(port, database),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -229,6 +246,80 @@ def start_server(port: int, workers: int, tmpdir: Path, log: Path) -> subprocess
         time.sleep(0.1)
     stop_server(proc)
     raise RuntimeError(f"/healthz did not answer 200 in {STARTUP_TIMEOUT:.0f} s:\n{log_tail(log)}")
+
+
+# What runs in the app's context to fill the board: prints one line of JSON.
+FILL_SNIPPET = """
+import json, sys, time
+import sqlalchemy as sa
+from portal import create_app
+from portal.board.demo import fill
+from portal.board.models import PairingRequest, Status
+from portal.extensions import db
+
+requests, members, wanted = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[4])
+per_request = float(sys.argv[3])
+app = create_app()
+with app.app_context():
+    started = time.perf_counter()
+    made = fill(members=members, requests=requests, answers_per_request=per_request)
+    seconds = time.perf_counter() - started
+    # The newest open request with `wanted` answers, else the one with the most.
+    open_ = PairingRequest.status == Status.OPEN
+    newest = (PairingRequest.created_at.desc(), PairingRequest.id.desc())
+    found = db.session.execute(
+        sa.select(PairingRequest.id, PairingRequest.answer_count)
+        .where(open_, PairingRequest.answer_count == wanted).order_by(*newest).limit(1)
+    ).first() or db.session.execute(
+        sa.select(PairingRequest.id, PairingRequest.answer_count)
+        .where(open_).order_by(PairingRequest.answer_count.desc(), *newest).limit(1)
+    ).first()
+    print(json.dumps({"requests": made["requests"], "members": made["members"],
+                      "answers": made["answers"], "seconds": seconds,
+                      "request_id": found[0], "request_answers": found[1]}))
+"""
+
+
+def prepare_database(database: Path, size: int, port: int, log: Path) -> dict:
+    """`flask db upgrade` on a new SQLite file, then fill it with `size` requests,
+    with the environment gunicorn will get. Returns what the fill made."""
+    env = server_env(port, database)
+    started = time.monotonic()
+    with open(log, "ab") as out:
+        for cmd in (
+            [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+            [
+                sys.executable,
+                "-c",
+                FILL_SNIPPET,
+                str(size),
+                str(DEMO_MEMBERS),
+                str(DEMO_ANSWERS_PER_REQUEST),
+                str(REQUEST_ANSWERS),
+            ],
+        ):
+            out.write(f"$ {' '.join(cmd[:4])} ...\n".encode())
+            out.flush()
+            done = subprocess.run(
+                cmd,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=out,
+                timeout=FILL_TIMEOUT,
+                check=False,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(
+                    f"{' '.join(cmd[2:5])} exited with {done.returncode}:\n{log_tail(log)}"
+                )
+    try:
+        made = json.loads(done.stdout.decode().strip().splitlines()[-1])
+    except (ValueError, IndexError) as exc:
+        raise RuntimeError(f"the fill printed no summary: {done.stdout[-500:]!r}") from exc
+    made["prepare_seconds"] = time.monotonic() - started
+    return made
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -286,6 +377,23 @@ def log_problems(log: Path) -> list[str]:
     return [line for line in lines if any(m in line for m in markers)]
 
 
+def first_traceback(log: Path, limit: int = 40) -> list[str]:
+    """The first traceback in the server log (up to `limit` lines), to say why."""
+    try:
+        lines = log.read_text(errors="replace").splitlines()
+    except OSError:
+        return []
+    for number, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            block = [line]
+            for following in lines[number + 1 : number + limit]:
+                block.append(following)
+                if following and not following.startswith((" ", "Traceback", "During", "The ")):
+                    break  # the exception line ends the traceback
+            return block
+    return []
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -293,17 +401,27 @@ def fmt_counts(counts: dict) -> str:
     return ", ".join(f"{k}x{v}" for k, v in sorted(counts.items())) or "-"
 
 
-def print_table(report: dict, args: argparse.Namespace) -> None:
-    results = report["results"]
-    memory = report["memory"]["workers"]
-    load_before = report["settings"]["load_average_before"]
-    base = results[0]
+def print_settings(report: dict, args: argparse.Namespace) -> None:
     print()
     print(
         f"gunicorn --workers {args.workers} --worker-class sync; "
         f"{args.clients} client {args.client_mode}es; warm-up {args.warmup:g} s, "
         f"{args.seconds:g} s x {args.rounds} rounds per URL; {os.cpu_count()} CPUs, "
-        f"load average {load_before:.2f} before the run"
+        f"load average {report['settings']['load_average_before']:.2f} before the run"
+    )
+
+
+def print_table(run: dict) -> None:
+    """One size: req/s and ratio of each URL, then each worker's memory."""
+    results = run["results"]
+    memory = run["memory"]["workers"]
+    made = run["board"]
+    base = results[0]
+    print()
+    print(
+        f"board of {made['requests']:,} requests, {made['answers']:,} answers, "
+        f"{made['members']:,} members (filled in {made['seconds']:.1f} s); "
+        f"request page: #{made['request_id']}, {made['request_answers']} answers"
     )
     rounds_w = max(len(" / ".join(f"{r:.0f}" for r in res["rounds_rps"])) for res in results)
     header = (
@@ -344,63 +462,111 @@ def print_table(report: dict, args: argparse.Namespace) -> None:
         print("(no worker found)")
 
 
-def run(args: argparse.Namespace) -> dict:
-    if importlib.util.find_spec("gunicorn") is None:
-        raise RuntimeError(f"gunicorn is not installed for {sys.executable}; use .venv/bin/python")
-    if args.client_mode == "process":
-        pool: cf.Executor = cf.ProcessPoolExecutor(
-            max_workers=args.clients, mp_context=multiprocessing.get_context("fork")
+def size_changes(runs: list[dict]) -> list[dict]:
+    """For each URL measured at every size: its ratio at each size and the change
+    of the ratio (and of req/s) from the first size to each other one."""
+    first = runs[0]
+    changes = []
+    for res in first["results"][1:]:
+        later = [
+            next((r for r in run["results"] if r["name"] == res["name"]), None) for run in runs[1:]
+        ]
+        if any(r is None for r in later):
+            continue
+        tolerance = SIZE_TOLERANCE.get(res["name"])
+        entry = {"name": res["name"], "ratios": [res["ratio"]], "rps": [res["median_rps"]]}
+        entry["ratio_change"], entry["rps_change"] = [], []
+        for r in later:
+            entry["ratios"].append(r["ratio"])
+            entry["rps"].append(r["median_rps"])
+            # None when a size has no measurement to compare (no 200 responses).
+            valid = res["ratio"] and r["ratio"]
+            entry["ratio_change"].append(r["ratio"] / res["ratio"] - 1 if valid else None)
+            entry["rps_change"].append(r["median_rps"] / res["median_rps"] - 1 if valid else None)
+        entry["tolerance"] = tolerance
+        entry["met"] = None
+        if tolerance is not None:
+            entry["met"] = all(c is not None and abs(c) <= tolerance for c in entry["ratio_change"])
+        changes.append(entry)
+    return changes
+
+
+def print_changes(runs: list[dict], changes: list[dict]) -> None:
+    if len(runs) < 2:
+        return
+    sizes = [run["board"]["requests"] for run in runs]
+    print()
+    print("ratio to the minimal route by board size (requests), and its change from the first size")
+    columns = "  ".join(f"{size:>9,}" for size in sizes)
+    moves = "  ".join(f"{'change':>7}" for _ in sizes[1:])
+    header = f"{'route':<12}  {columns}  {moves}  {'target':<20} req/s change"
+    print(header)
+    print("-" * len(header))
+    for entry in changes:
+        ratios = "  ".join(f"{r:>9.2f}" for r in entry["ratios"])
+        moved = "  ".join(
+            f"{'n/a':>7}" if c is None else f"{c:>+7.1%}" for c in entry["ratio_change"]
         )
-    else:
-        pool = cf.ThreadPoolExecutor(max_workers=args.clients)
-    load_before = os.getloadavg()[0]
-    with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
-        tmpdir = Path(tmp)
-        log = tmpdir / "gunicorn.log"
-        port = free_port()
-        proc = None
-        try:
-            proc = start_server(port, args.workers, tmpdir, log)
-            master_memory = memory_mb(proc.pid)
-            preflight = {}
-            for name, path in URLS:
-                status, body = get(port, path)
-                preflight[name] = status
-                if status != 200:
-                    print(f"warning: {path} answered {status} ({len(body)} bytes)", file=sys.stderr)
-            samples: dict[str, list[dict]] = {name: [] for name, _ in URLS}
-            for number in range(1, args.rounds + 1):
-                for name, path in URLS:  # alternate, so drift affects every URL alike
-                    sample = measure_url(pool, args.clients, port, path, args.warmup, args.seconds)
-                    samples[name].append(sample)
-                    if not args.quiet:
-                        print(
-                            f"round {number}/{args.rounds} {name:<12} {sample['rps']:8.1f} req/s",
-                            file=sys.stderr,
-                        )
-            memory = []
-            for pid in children(proc.pid):
-                mem = memory_mb(pid)
-                memory.append(
-                    {
-                        "pid": pid,
-                        "rss_mb": mem.get("VmRSS"),
-                        "peak_mb": mem.get("VmHWM"),
-                        "pss_mb": mem.get("Pss"),
-                    }
-                )
-            problems = log_problems(log)
-        finally:
-            if args.client_mode == "process":
-                pool.shutdown(wait=True, cancel_futures=True)
-            else:
-                pool.shutdown(wait=False, cancel_futures=True)
-            if proc is not None:
-                stop_server(proc)
+        target = ""
+        if entry["tolerance"] is not None:
+            target = f"within {entry['tolerance']:.0%} " + ("met" if entry["met"] else "MISSED")
+        rps = ", ".join("n/a" if c is None else f"{c:+.1%}" for c in entry["rps_change"])
+        print(f"{entry['name']:<12}  {ratios}  {moved}  {target:<20} {rps}")
+
+
+# --------------------------------------------------------------------------- run
+
+
+def measure_server(
+    args: argparse.Namespace,
+    pool: cf.Executor,
+    urls: list[tuple[str, str]],
+    port: int,
+    database: Path,
+    log: Path,
+) -> dict:
+    """Start gunicorn on `database`, measure `urls` over the rounds, read memory, stop."""
+    proc = None
+    try:
+        proc = start_server(port, args.workers, database, log)
+        master_memory = memory_mb(proc.pid)
+        preflight = {}
+        for name, path in urls:
+            status, body = get(port, path)
+            preflight[name] = status
+            if status != 200:
+                print(f"warning: {path} answered {status} ({len(body)} bytes)", file=sys.stderr)
+        samples: dict[str, list[dict]] = {name: [] for name, _ in urls}
+        for number in range(1, args.rounds + 1):
+            for name, path in urls:  # alternate, so drift affects every URL alike
+                sample = measure_url(pool, args.clients, port, path, args.warmup, args.seconds)
+                samples[name].append(sample)
+                if not args.quiet:
+                    print(
+                        f"round {number}/{args.rounds} {name:<12} {sample['rps']:8.1f} req/s",
+                        file=sys.stderr,
+                    )
+        memory = []
+        for pid in children(proc.pid):
+            mem = memory_mb(pid)
+            memory.append(
+                {
+                    "pid": pid,
+                    "rss_mb": mem.get("VmRSS"),
+                    "peak_mb": mem.get("VmHWM"),
+                    "pss_mb": mem.get("Pss"),
+                }
+            )
+        problems = log_problems(log)
+        traceback = first_traceback(log) if problems else []
+        exited = proc.poll()
+    finally:
+        if proc is not None:
+            stop_server(proc)
 
     results = []
-    base_runs = samples[URLS[0][0]]
-    for name, path in URLS:
+    base_runs = samples[urls[0][0]]
+    for name, path in urls:
         runs = samples[name]
         median = statistics.median(s["rps"] for s in runs)
         # Each round's ratio pairs measurements taken seconds apart, so slow drift
@@ -433,17 +599,6 @@ def run(args: argparse.Namespace) -> dict:
             }
         )
     return {
-        "settings": {
-            "workers": args.workers,
-            "clients": args.clients,
-            "client_mode": args.client_mode,
-            "seconds": args.seconds,
-            "warmup": args.warmup,
-            "rounds": args.rounds,
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "load_average_before": load_before,
-        },
         "results": results,
         "memory": {
             "target_mb": RSS_TARGET_MB,
@@ -451,11 +606,84 @@ def run(args: argparse.Namespace) -> dict:
             "master_rss_mb": master_memory.get("VmRSS"),
         },
         "server_log_problems": problems,
+        "server_log_traceback": traceback,
+        "server_exited_with": exited,
     }
+
+
+def run(args: argparse.Namespace) -> dict:
+    if importlib.util.find_spec("gunicorn") is None:
+        raise RuntimeError(f"gunicorn is not installed for {sys.executable}; use .venv/bin/python")
+    if args.client_mode == "process":
+        pool: cf.Executor = cf.ProcessPoolExecutor(
+            max_workers=args.clients, mp_context=multiprocessing.get_context("fork")
+        )
+    else:
+        pool = cf.ThreadPoolExecutor(max_workers=args.clients)
+    load_before = os.getloadavg()[0]
+    runs = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="portal-bench-") as tmp:
+            tmpdir = Path(tmp)
+            for index, size in enumerate(args.sizes):
+                # A database per size: the fill refuses a board that has the demo already.
+                database = tmpdir / f"bench-{size}.sqlite3"
+                log = tmpdir / f"gunicorn-{size}.log"
+                port = free_port()
+                if not args.quiet:
+                    print(f"filling a board of {size:,} requests ...", file=sys.stderr)
+                made = prepare_database(database, size, port, log)
+                urls = [
+                    (name, path.format(request_id=made["request_id"]))
+                    for number, (name, path) in enumerate(URLS)
+                    if index == 0 or number == 0 or name in SIZED_URLS
+                ]
+                measured = measure_server(args, pool, urls, port, database, log)
+                runs.append({"size": size, "board": made, **measured})
+    finally:
+        if args.client_mode == "process":
+            pool.shutdown(wait=True, cancel_futures=True)
+        else:
+            pool.shutdown(wait=False, cancel_futures=True)
+    return {
+        "settings": {
+            "workers": args.workers,
+            "clients": args.clients,
+            "client_mode": args.client_mode,
+            "seconds": args.seconds,
+            "warmup": args.warmup,
+            "rounds": args.rounds,
+            "sizes": args.sizes,
+            "demo_members": DEMO_MEMBERS,
+            "demo_answers_per_request": DEMO_ANSWERS_PER_REQUEST,
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_average_before": load_before,
+        },
+        "runs": runs,
+        "size_changes": size_changes(runs),
+    }
+
+
+def parse_sizes(text: str) -> list[int]:
+    try:
+        sizes = [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of whole numbers: {text!r}") from None
+    if not sizes or any(not 100 <= size <= 1_000_000 for size in sizes):
+        raise argparse.ArgumentTypeError("each size must be between 100 and 1,000,000 requests")
+    return sizes
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        type=parse_sizes,
+        default=list(DEFAULT_SIZES),
+        help="board sizes in requests, comma-separated (default 1000,100000; "
+        "--sizes 1000 skips the big one)",
+    )
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per URL")
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds per URL")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (median)")
@@ -479,19 +707,32 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, terminate)
+    started = time.monotonic()
     try:
         report = run(args)
     except KeyboardInterrupt:
         print("interrupted; server stopped", file=sys.stderr)
         return 130
-    except RuntimeError as exc:
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
-    print_table(report, args)
-    if report["server_log_problems"]:
-        print(f"\nserver log: {len(report['server_log_problems'])} problem line(s), first ones:")
-        for line in report["server_log_problems"][:5]:
-            print("  " + line)
+    print_settings(report, args)
+    for measured in report["runs"]:
+        print_table(measured)
+        problems = measured["server_log_problems"]
+        if problems:
+            print(f"\nserver log: {len(problems)} problem line(s), first ones:")
+            for line in problems[:5]:
+                print("  " + line)
+            for line in measured["server_log_traceback"]:
+                print("  | " + line)
+        if measured["server_exited_with"] is not None:
+            print(
+                f"\ngunicorn stopped during the run (exit code {measured['server_exited_with']}):"
+                " the numbers above are not valid"
+            )
+    print_changes(report["runs"], report["size_changes"])
+    print(f"\nwhole run: {time.monotonic() - started:.0f} s")
     if args.json:
         path = Path(args.json)
         path.parent.mkdir(parents=True, exist_ok=True)
