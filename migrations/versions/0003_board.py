@@ -18,6 +18,15 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('board_state',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_board_state'))
+    )
+    op.bulk_insert(
+        sa.table("board_state", sa.column("id", sa.Integer), sa.column("version", sa.Integer)),
+        [{"id": 1, "version": 0}],
+    )
     op.create_table('tools',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=60), nullable=False),
@@ -75,6 +84,7 @@ def upgrade():
     )
     with op.batch_alter_table('pairing_requests', schema=None) as batch_op:
         batch_op.create_index('ix_pairing_requests_author_status', ['author_id', 'status'], unique=False)
+        batch_op.create_index('ix_pairing_requests_created', ['created_at', 'id'], unique=False)
         batch_op.create_index('ix_pairing_requests_status_created', ['status', 'created_at'], unique=False)
         batch_op.create_index('ix_pairing_requests_status_kind_created', ['status', 'kind', 'created_at'], unique=False)
         batch_op.create_index('ix_pairing_requests_tool_status_created', ['tool_id', 'status', 'created_at'], unique=False)
@@ -158,6 +168,7 @@ def downgrade():
         batch_op.drop_index('ix_pairing_requests_status_kind_created')
         batch_op.drop_index('ix_pairing_requests_status_created')
         batch_op.drop_index('ix_pairing_requests_author_status')
+        batch_op.drop_index('ix_pairing_requests_created')
 
     op.drop_table('pairing_requests')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
@@ -165,3 +176,4 @@ def downgrade():
 
     op.drop_table('notifications')
     op.drop_table('tools')
+    op.drop_table('board_state')

@@ -10,7 +10,15 @@ import sqlalchemy as sa
 
 from portal.board.catalogue import TOOLS
 from portal.board.markdown import render_markdown
-from portal.board.models import Answer, Kind, PairingRequest, RequestTag, Status, Tool
+from portal.board.models import (
+    Answer,
+    BoardState,
+    Kind,
+    PairingRequest,
+    RequestTag,
+    Status,
+    Tool,
+)
 from portal.board.services import end_of_quarter
 from portal.extensions import db
 from portal.members.models import Member, MemberTag, Role, utcnow
@@ -140,6 +148,16 @@ def fill(
             db.session.execute(sa.insert(RequestTag), tag_rows[chunk : chunk + 5000])
         for chunk in range(0, len(answer_rows), 5000):
             db.session.execute(sa.insert(Answer), answer_rows[chunk : chunk + 5000])
+        if db.engine.dialect.name == "postgresql":
+            # Ids were given explicitly: move the sequences past them.
+            for table in ("members", "pairing_requests"):
+                db.session.execute(
+                    sa.text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
+        db.session.execute(sa.update(BoardState).values(version=BoardState.version + 1))
     return {"members": members, "requests": requests, "answers": len(answer_rows),
             "password": PASSWORD}  # fmt: skip
 

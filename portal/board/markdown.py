@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import markdown
 import nh3
 from markupsafe import Markup, escape
@@ -11,6 +13,20 @@ ALLOWED_TAGS = {
     "h3", "h4",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}}
+
+
+_local = threading.local()
+
+
+def _renderer() -> markdown.Markdown:
+    # Building a renderer costs more than rendering a request: keep one per thread
+    # (a renderer holds state while it converts, so threads can't share one).
+    renderer = getattr(_local, "renderer", None)
+    if renderer is None:
+        renderer = _local.renderer = markdown.Markdown(
+            extensions=["sane_lists", "fenced_code"], output_format="html"
+        )
+    return renderer
 
 
 def render_markdown(text: str) -> str:

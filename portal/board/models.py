@@ -56,9 +56,21 @@ class Tool(db.Model):
     curated: Mapped[bool] = mapped_column(default=False)
 
 
+class BoardState(db.Model):
+    """One row whose version goes up with every change to the board, in the same
+    transaction: workers key their cached anonymous board pages on it."""
+
+    __tablename__ = "board_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(default=0)
+
+
 class PairingRequest(db.Model):
     __tablename__ = "pairing_requests"
     __table_args__ = (
+        # "Any status", newest first.
+        sa.Index("ix_pairing_requests_created", "created_at", "id"),
         # The board: open requests, newest first, optionally by kind or tool.
         sa.Index("ix_pairing_requests_status_created", "status", "created_at"),
         sa.Index("ix_pairing_requests_status_kind_created", "status", "kind", "created_at"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+import hashlib
+
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -14,6 +16,7 @@ from portal.extensions import db
 from portal.members.forms import parse_tags
 from portal.members.models import Member
 from portal.members.security import verified_required
+from portal.web.caching import BoundedCache, serve_page
 from portal.web.htmx import is_htmx
 
 
@@ -43,15 +46,30 @@ def new_request_form() -> RequestForm:
     return form
 
 
+ANONYMOUS_PAGES = 64  # rendered anonymous board pages kept per worker
+
+
 @bp.get("/requests/")
 def board():
-    context = board_context()
     if is_htmx():
+        context = board_context()
         # Load more swaps just the next cards; filters and search swap the whole list.
         if request.headers.get("HX-Target") == "load-more":
             return render_template("board/_cards.html", **context)
         return render_template("board/_request_list.html", **context)
-    return render_template("board/board.html", **context)
+    # The same page for every anonymous reader until the board changes: cached per
+    # worker under the board's version (one small query), rendered again after.
+    version = services.board_version()
+    filters = queries.Filters.from_args(request.args)
+    key = (version, tuple(sorted(filters.as_args().items())), page_number())
+    cache = current_app.extensions.setdefault("portal.board_pages", BoundedCache(ANONYMOUS_PAGES))
+    return serve_page(
+        cache,
+        key,
+        lambda: render_template("board/board.html", **board_context()),
+        etag=hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()[:20],
+        max_age=10,
+    )
 
 
 @bp.get("/requests/new")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from datetime import datetime
 
 from flask import Response, current_app, make_response, request
@@ -15,6 +16,27 @@ def viewer_is_anonymous() -> bool:
     from flask_login import current_user
 
     return not current_user.is_authenticated
+
+
+class BoundedCache(OrderedDict):
+    """A small least-recently-used dict: rendered pages for keys that can't be
+    enumerated in advance (filters, page numbers) without growing for ever."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def get(self, key, default=None):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        return default
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
+        self.move_to_end(key)
+        while len(self) > self.size:
+            self.popitem(last=False)
 
 
 def _shareable(response: Response, *, etag, last_modified, max_age) -> Response:
