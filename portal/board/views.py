@@ -52,11 +52,12 @@ ANONYMOUS_PAGES = 64  # rendered anonymous board pages kept per worker
 @bp.get("/requests/")
 def board():
     if is_htmx():
-        context = board_context()
         # Load more swaps just the next cards; filters and search swap the whole list.
-        if request.headers.get("HX-Target") == "load-more":
-            return render_template("board/_cards.html", **context)
-        return render_template("board/_request_list.html", **context)
+        more = request.headers.get("HX-Target") == "load-more"
+        template = "board/_cards.html" if more else "board/_request_list.html"
+        return render_template(template, **board_context())
+    if not current_app.config.get("BOARD_PAGE_CACHE", True):
+        return render_template("board/board.html", **board_context())
     # The same page for every anonymous reader until the board changes: cached per
     # worker under the board's version (one small query), rendered again after.
     version = services.board_version()

@@ -1,0 +1,82 @@
+"""Anonymous board pages are cached per worker until the board changes."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from tests.conftest import sign_in
+
+
+def _count_queries(app, fn):
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.startswith("BEGIN"):  # SQLite's transaction handling
+            statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        result = fn()
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    return result, statements
+
+
+def _post(client, title):
+    response = client.post(
+        "/requests/",
+        data={
+            "kind": "seeking",
+            "title": title,
+            "tool": "ChatGPT",
+            "description": "I want to learn to draft board notes with it.",
+            "format": "online",
+        },
+    )
+    assert response.status_code == 303
+
+
+def test_a_cached_board_page_costs_one_small_query_until_the_board_changes(app, make_member):
+    make_member()
+    member = app.test_client()
+    sign_in(member)
+    _post(member, "Teach me ChatGPT for board notes")
+
+    reader = app.test_client()
+    first, _ = _count_queries(app, lambda: reader.get("/requests/"))
+    again, statements = _count_queries(app, lambda: reader.get("/requests/"))
+    assert first.data == again.data
+    assert len(statements) == 1 and "board_state" in statements[0]
+
+    # A change bumps the version: the next anonymous page shows it.
+    response = member.post(f"/requests/{_first_request_id(app)}/close", data={})
+    assert response.status_code == 303
+    after = reader.get("/requests/")
+    assert "Teach me ChatGPT for board notes" not in after.get_data(as_text=True)
+
+
+def test_signed_in_members_always_get_a_fresh_board(app, make_member):
+    make_member()
+    member = app.test_client()
+    sign_in(member)
+    member.get("/requests/")
+    _, statements = _count_queries(app, lambda: member.get("/requests/"))
+    assert len(statements) > 1
+
+
+def test_the_cached_board_answers_conditional_gets(app):
+    reader = app.test_client()
+    first = reader.get("/requests/")
+    assert first.cache_control.public and first.headers["ETag"]
+    again = reader.get("/requests/", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def _first_request_id(app) -> int:
+    from portal.board.models import PairingRequest
+
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.min(PairingRequest.id)))
