@@ -12,42 +12,47 @@ from portal.members import mail
 from portal.web.templating import absolute_url
 
 
+def _mail(member, kind: str, subject: str, template: str, **context) -> None:
+    """Email a member about the board, if they still want that kind of notice."""
+    if member.deleted_at or not member.wants_notice(kind):
+        return
+    mail.send(
+        member.email,
+        subject,
+        template,
+        member=member,
+        preferences=absolute_url("members.account"),
+        **context,
+    )
+
+
 def answered(item: PairingRequest, answer: Answer) -> None:
-    author = item.author
-    if author.wants_notice("answers") and not author.deleted_at:
-        mail.send(
-            author.email,
-            f"A new answer to \u201c{item.title}\u201d",
-            "answered",
-            member=author,
-            answer=answer,
-            item=item,
-            link=absolute_url("board.request_page", request_id=item.id),
-            preferences=absolute_url("members.account"),
-        )
+    _mail(
+        item.author,
+        "answers",
+        f"A new answer to \u201c{item.title}\u201d",
+        "answered",
+        answer=answer,
+        item=item,
+        link=absolute_url("board.request_page", request_id=item.id),
+    )
 
 
 def accepted(item: PairingRequest, result: Accepted) -> None:
-    chosen = result.chosen.author
-    if chosen.wants_notice("pairings") and not chosen.deleted_at:
-        mail.send(
-            chosen.email,
-            f"Your answer to \u201c{item.title}\u201d was accepted",
-            "accepted",
-            member=chosen,
-            item=item,
-            link=absolute_url("pairings.pairing", pairing_id=result.pairing.id),
-            preferences=absolute_url("members.account"),
-        )
+    _mail(
+        result.chosen.author,
+        "pairings",
+        f"Your answer to \u201c{item.title}\u201d was accepted",
+        "accepted",
+        item=item,
+        link=absolute_url("pairings.pairing", pairing_id=result.pairing.id),
+    )
     for other in result.others:
-        member = other.author
-        if member.wants_notice("answers") and not member.deleted_at:
-            mail.send(
-                member.email,
-                f"\u201c{item.title}\u201d found its match",
-                "matched_elsewhere",
-                member=member,
-                item=item,
-                link=absolute_url("board.board"),
-                preferences=absolute_url("members.account"),
-            )
+        _mail(
+            other.author,
+            "answers",
+            f"\u201c{item.title}\u201d found its match",
+            "matched_elsewhere",
+            item=item,
+            link=absolute_url("board.board"),
+        )

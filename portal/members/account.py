@@ -32,6 +32,15 @@ def _member_key() -> str:
     return f"ip:{request.remote_addr}"
 
 
+# Wrong current passwords count like failed sign-ins: a stolen session cookie must
+# not become a way to guess the password.
+password_guesses_limited = limiter.limit(
+    lambda: config_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
+    key_func=_member_key,
+    deduct_when=lambda response: response.status_code == 422,
+)
+
+
 def _forms(**given) -> dict:
     member = current_user._get_current_object()
     # `data`, not `obj`: the tag boxes show text, not the lists the model holds.
@@ -85,11 +94,7 @@ def update_profile():
 
 @bp.post("/account/password")
 @login_required
-@limiter.limit(
-    lambda: config_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
-    key_func=_member_key,
-    deduct_when=lambda response: response.status_code == 422,
-)
+@password_guesses_limited
 def change_password():
     form = ChangePasswordForm()
     if form.validate():
@@ -108,11 +113,7 @@ def change_password():
 
 @bp.post("/account/email")
 @login_required
-@limiter.limit(
-    lambda: config_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
-    key_func=_member_key,
-    deduct_when=lambda response: response.status_code == 422,
-)
+@password_guesses_limited
 @limiter.limit(lambda: config_limit("RATELIMIT_EMAIL_LINKS"), key_func=_member_key)
 def change_email():
     form = ChangeEmailForm(prefix="email")
@@ -171,11 +172,7 @@ def export():
 
 @bp.post("/account/delete")
 @login_required
-@limiter.limit(
-    lambda: config_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
-    key_func=_member_key,
-    deduct_when=lambda response: response.status_code == 422,
-)
+@password_guesses_limited
 def delete_account():
     form = DeleteAccountForm(prefix="delete")
     if form.validate():
