@@ -80,3 +80,25 @@ def _first_request_id(app) -> int:
 
     with app.app_context():
         return db.session.scalar(sa.select(sa.func.min(PairingRequest.id)))
+
+
+def test_a_name_change_shows_on_the_cached_board(app, make_member):
+    make_member()
+    member = app.test_client()
+    sign_in(member)
+    _post(member, "Teach me ChatGPT for board notes")
+    reader = app.test_client()
+    assert "Asha Kulkarni" in reader.get("/requests/").get_data(as_text=True)
+    response = member.post(
+        "/account/profile",
+        data={
+            "name": "Asha K.",
+            "role": "senior",
+            "timezone": "Asia/Kolkata",
+            "language": "en",
+            "meeting_mode": "video",
+        },
+    )
+    assert response.status_code == 303
+    page = reader.get("/requests/").get_data(as_text=True)
+    assert "Asha K." in page and "Asha Kulkarni" not in page

@@ -147,7 +147,7 @@ def post_request(member: Member, data: RequestInput) -> PairingRequest:
     if duplicate:
         raise Conflict("You posted this request a moment ago; it is on the board.")
     with write_transaction():
-        _board_changed()
+        board_changed()
         request = PairingRequest(
             author_id=member.id,
             kind=Kind(data.kind),
@@ -180,7 +180,7 @@ def _end_request(member: Member, request: PairingRequest, status: Status) -> Non
     if request.author_id != member.id:
         raise NotAllowed("Only the member who posted this request can do that.")
     with write_transaction():
-        _board_changed()
+        board_changed()
         changed = db.session.execute(
             sa.update(PairingRequest)
             .where(PairingRequest.id == request.id, PairingRequest.status == Status.OPEN)
@@ -210,7 +210,7 @@ def renew_request(member: Member, request: PairingRequest) -> None:
         raise NotAllowed("Only the member who posted this request can renew it.")
     now = utcnow()
     with write_transaction():
-        _board_changed()
+        board_changed()
         changed = db.session.execute(
             sa.update(PairingRequest)
             .where(PairingRequest.id == request.id, PairingRequest.status == Status.EXPIRED)
@@ -230,7 +230,7 @@ def expire_requests(now: datetime | None = None) -> int:
         )
         ids = list(db.session.scalars(expiring))
         if ids:
-            _board_changed()
+            board_changed()
             db.session.execute(
                 sa.update(PairingRequest)
                 .where(PairingRequest.id.in_(ids), PairingRequest.status == Status.OPEN)
@@ -255,7 +255,7 @@ def answer_request(member: Member, request: PairingRequest, message: str) -> Ans
         raise Conflict(f"This request is {request.status.value}: it takes no new answers.")
     try:
         with write_transaction():
-            _board_changed()
+            board_changed()
             answer = Answer(request_id=request.id, author_id=member.id, message=message.strip())
             db.session.add(answer)
             db.session.flush()
@@ -281,7 +281,7 @@ def withdraw_answer(member: Member, answer: Answer) -> None:
     if answer.author_id != member.id:
         raise NotAllowed("Only the member who wrote this answer can withdraw it.")
     with write_transaction():
-        _board_changed()
+        board_changed()
         changed = db.session.execute(
             sa.update(Answer)
             .where(Answer.id == answer.id, Answer.status == AnswerStatus.OPEN)
@@ -321,7 +321,7 @@ def accept_answer(member: Member, request: PairingRequest, answer: Answer) -> Ac
         raise NotAllowed("That answer belongs to another request.")
     try:
         with write_transaction():
-            _board_changed()
+            board_changed()
             matched = db.session.execute(
                 sa.update(PairingRequest)
                 .where(PairingRequest.id == request.id, PairingRequest.status == Status.OPEN)
@@ -382,7 +382,7 @@ def accept_answer(member: Member, request: PairingRequest, answer: Answer) -> Ac
     return Accepted(pairing, answer, others)
 
 
-def _board_changed() -> None:
+def board_changed() -> None:
     """Bump the board's version (first in the transaction: changes queue on this row)."""
     db.session.execute(sa.update(BoardState).values(version=BoardState.version + 1))
 

@@ -341,8 +341,16 @@ def check_password(member: Member, password: str, field: str = "current_password
         raise FieldError(field, "That password isn't right.")
 
 
+def _board_shows_member_changed() -> None:
+    # Cards on the board show the author's name: cached board pages must go.
+    from portal.board.services import board_changed
+
+    board_changed()
+
+
 def update_profile(member: Member, *, can_teach: list[str], wants_to_learn: list[str], **fields):
     with write_transaction():
+        _board_shows_member_changed()
         for name, value in fields.items():
             setattr(member, name, value.strip() if isinstance(value, str) else value)
         _set_tags(member, can_teach, wants_to_learn)
@@ -357,6 +365,7 @@ def delete_account(member: Member) -> None:
     """Remove personal data; what others see of the member's content becomes
     "a former member". Every session ends."""
     with write_transaction():
+        _board_shows_member_changed()
         end_all_sessions(member)
         member.name = FORMER_MEMBER
         member.email = f"deleted-{member.id}@invalid"
