@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.extensions import db
-from tests.conftest import sign_in
+from tests.conftest import PASSWORD, sign_in
 
 
 def _count_queries(app, fn):
@@ -102,3 +102,56 @@ def test_a_name_change_shows_on_the_cached_board(app, make_member):
     assert response.status_code == 303
     page = reader.get("/requests/").get_data(as_text=True)
     assert "Asha K." in page and "Asha Kulkarni" not in page
+
+
+def test_a_deleted_members_open_answers_and_requests_leave_the_board(app, make_member):
+    from portal.board.models import Answer, PairingRequest
+
+    make_member(email="author@example.com", name="Author One")
+    make_member(email="leaver@example.com", name="Leaving Member", role="junior")
+    author, leaver = app.test_client(), app.test_client()
+    sign_in(author, "author@example.com")
+    sign_in(leaver, "leaver@example.com")
+    _post(author, "Teach me ChatGPT for board notes")
+    first = _first_request_id(app)
+    response = leaver.post(
+        "/requests/",
+        data={
+            "kind": "offering",
+            "title": "I can teach Excel formulas",
+            "tool": "Excel",
+            "description": "Bring a real sheet and we will work on it together.",
+            "format": "online",
+        },
+    )
+    assert response.status_code == 303
+    assert (
+        leaver.post(
+            f"/requests/{first}/answers", data={"message": "I can help with this, evenings."}
+        ).status_code
+        == 303
+    )
+
+    response = leaver.post("/account/delete", data={"delete-current_password": PASSWORD})
+    assert response.status_code == 303
+    with app.app_context():
+        answer = db.session.scalar(sa.select(Answer).where(Answer.request_id == first))
+        assert answer.status.value == "withdrawn"
+        assert db.session.get(PairingRequest, first).answer_count == 0
+        statuses = {r.title: r.status.value for r in db.session.scalars(sa.select(PairingRequest))}
+    assert statuses["I can teach Excel formulas"] == "withdrawn"
+    page = app.test_client().get("/requests/").get_data(as_text=True)
+    assert "I can teach Excel formulas" not in page
+    # The accept the author might have made is refused: nothing left to accept.
+    assert author.post(f"/requests/{first}/answers/{answer.id}/accept").status_code == 409
+
+
+def test_the_new_request_page_posts_without_htmx(app, make_member):
+    make_member()
+    member = app.test_client()
+    sign_in(member)
+    page = member.get("/requests/new").get_data(as_text=True)
+    form = page[
+        page.index('<form class="stack"') : page.index(">", page.index('<form class="stack"'))
+    ]
+    assert "hx-post" not in form

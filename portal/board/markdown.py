@@ -32,7 +32,7 @@ def _renderer() -> markdown.Markdown:
 def render_markdown(text: str) -> str:
     """HTML safe to show: no scripts, handlers, styles, hx-* or non-http(s) links.
     Headings are demoted so a member's text never outranks the page's own."""
-    html = markdown.markdown(text, extensions=["sane_lists", "fenced_code"], output_format="html")
+    html = _renderer().reset().convert(text)
     html = html.replace("<h1>", "<h3>").replace("</h1>", "</h3>")
     html = html.replace("<h2>", "<h3>").replace("</h2>", "</h3>")
     return nh3.clean(

@@ -135,26 +135,27 @@ class RequestInput:
 
 
 def post_request(member: Member, data: RequestInput) -> PairingRequest:
-    _check_can_post(member)
     now = utcnow()
-    duplicate = db.session.scalar(
-        sa.select(PairingRequest.id).where(
-            PairingRequest.author_id == member.id,
-            PairingRequest.title == data.title.strip(),
-            PairingRequest.created_at > now - timedelta(minutes=10),
-        )
-    )
-    if duplicate:
-        raise Conflict("You posted this request a moment ago; it is on the board.")
+    description_html = render_markdown(data.description.strip())
     with write_transaction():
-        board_changed()
+        board_changed()  # takes the board's lock first: a double click posts once
+        _check_can_post(member)
+        duplicate = db.session.scalar(
+            sa.select(PairingRequest.id).where(
+                PairingRequest.author_id == member.id,
+                PairingRequest.title == data.title.strip(),
+                PairingRequest.created_at > now - timedelta(minutes=10),
+            )
+        )
+        if duplicate:
+            raise Conflict("You posted this request a moment ago; it is on the board.")
         request = PairingRequest(
             author_id=member.id,
             kind=Kind(data.kind),
             title=data.title.strip(),
             tool=find_or_create_tool(data.tool),
             description=data.description.strip(),
-            description_html=render_markdown(data.description.strip()),
+            description_html=description_html,
             cadence=data.cadence.strip() or "One tool per quarter",
             in_person=data.in_person,
             city=data.city.strip() if data.in_person else "",
@@ -250,12 +251,12 @@ def expire_requests(now: datetime | None = None) -> int:
 def answer_request(member: Member, request: PairingRequest, message: str) -> Answer:
     if request.author_id == member.id:
         raise NotAllowed("You can't answer your own request.")
-    _check_can_answer(member)
     if request.status is not Status.OPEN:
         raise Conflict(f"This request is {request.status.value}: it takes no new answers.")
     try:
         with write_transaction():
-            board_changed()
+            board_changed()  # the board's lock first, so the daily limit can't be raced
+            _check_can_answer(member)
             answer = Answer(request_id=request.id, author_id=member.id, message=message.strip())
             db.session.add(answer)
             db.session.flush()
@@ -380,6 +381,38 @@ def accept_answer(member: Member, request: PairingRequest, answer: Answer) -> Ac
     db.session.refresh(answer)
     log.info("Request %s matched: pairing %s", request.id, pairing.id)
     return Accepted(pairing, answer, others)
+
+
+def retire_member(member: Member) -> None:
+    """A member leaves: their open answers are withdrawn and their open requests
+    withdrawn (with those requests' answers declined). Call inside a transaction."""
+    board_changed()
+    open_answers = sa.select(Answer.request_id).where(
+        Answer.author_id == member.id, Answer.status == AnswerStatus.OPEN
+    )
+    db.session.execute(
+        sa.update(PairingRequest)
+        .where(PairingRequest.id.in_(open_answers))
+        .values(answer_count=PairingRequest.answer_count - 1)
+    )
+    db.session.execute(
+        sa.update(Answer)
+        .where(Answer.author_id == member.id, Answer.status == AnswerStatus.OPEN)
+        .values(status=AnswerStatus.WITHDRAWN)
+    )
+    own_open = sa.select(PairingRequest.id).where(
+        PairingRequest.author_id == member.id, PairingRequest.status == Status.OPEN
+    )
+    db.session.execute(
+        sa.update(Answer)
+        .where(Answer.request_id.in_(own_open), Answer.status == AnswerStatus.OPEN)
+        .values(status=AnswerStatus.DECLINED)
+    )
+    db.session.execute(
+        sa.update(PairingRequest)
+        .where(PairingRequest.author_id == member.id, PairingRequest.status == Status.OPEN)
+        .values(status=Status.WITHDRAWN, closed_at=utcnow())
+    )
 
 
 def board_changed() -> None:

@@ -364,8 +364,10 @@ def set_notifications(member: Member, choices: dict[str, bool]) -> None:
 def delete_account(member: Member) -> None:
     """Remove personal data; what others see of the member's content becomes
     "a former member". Every session ends."""
+    from portal.board.services import retire_member
+
     with write_transaction():
-        _board_shows_member_changed()
+        retire_member(member)  # their open requests and answers leave the board
         end_all_sessions(member)
         member.name = FORMER_MEMBER
         member.email = f"deleted-{member.id}@invalid"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from datetime import datetime
+from functools import cache
+from pathlib import Path
 
 from flask import Response, current_app, make_response, request
 
@@ -18,6 +20,19 @@ def viewer_is_anonymous() -> bool:
     return not current_user.is_authenticated
 
 
+@cache
+def build_id() -> str:
+    """Identifies this deploy's templates and static files (computed once)."""
+    digest = hashlib.sha1(usedforsecurity=False)
+    root = Path(__file__).resolve().parent.parent
+    for folder in ("templates", "static"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(root)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 class BoundedCache(OrderedDict):
     """A small least-recently-used dict: rendered pages for keys that can't be
     enumerated in advance (filters, page numbers) without growing for ever."""
@@ -27,10 +42,12 @@ class BoundedCache(OrderedDict):
         self.size = size
 
     def get(self, key, default=None):
-        if key in self:
+        try:  # no check-then-act: another thread may evict the key in between
+            value = self[key]
             self.move_to_end(key)
-            return self[key]
-        return default
+        except KeyError:
+            return default
+        return value
 
     def __setitem__(self, key, value) -> None:
         super().__setitem__(key, value)
@@ -44,8 +61,11 @@ def _shareable(response: Response, *, etag, last_modified, max_age) -> Response:
     GETs with 304. Signed-in pages keep the default `no-store`."""
     response.cache_control.public = True
     response.cache_control.max_age = max_age
+    # A proxy must not give this to a browser that carries a session.
+    response.vary.add("Cookie")
     if etag:
-        response.set_etag(etag)
+        # A deploy that changes templates or assets changes every ETag.
+        response.set_etag(f"{build_id()}-{etag}")
     if last_modified:
         response.last_modified = last_modified
     return response.make_conditional(request)
