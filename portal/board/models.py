@@ -107,10 +107,6 @@ class PairingRequest(db.Model):
     def tag_list(self) -> list[str]:
         return [t.tag for t in self.tags]
 
-    @property
-    def is_open(self) -> bool:
-        return self.status is Status.OPEN
-
 
 class RequestTag(db.Model):
     __tablename__ = "request_tags"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -16,7 +14,7 @@ from portal.extensions import db
 from portal.members.forms import parse_tags
 from portal.members.models import Member
 from portal.members.security import verified_required
-from portal.web.caching import BoundedCache, serve_page
+from portal.web.caching import BoundedCache, etag_for, serve_page
 from portal.web.htmx import is_htmx
 
 
@@ -68,7 +66,7 @@ def board():
         cache,
         key,
         lambda: render_template("board/board.html", **board_context()),
-        etag=hashlib.sha1(repr(key).encode(), usedforsecurity=False).hexdigest()[:20],
+        etag=etag_for(*key),
         max_age=10,
     )
 

@@ -29,7 +29,7 @@ def check(directory: str | None) -> None:
     finally:
         logger.disabled = False
     for problem in snap.problems:
-        click.echo(f"{problem.path}: {problem.reason}", err=True)
+        click.echo(str(problem), err=True)
     if snap.problems:
         click.echo(f"{len(snap.problems)} problem(s) in {folder}", err=True)
         raise SystemExit(1)

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import abort, current_app, render_template, request
 
 from portal.essays import bp, page_cache, snapshot, today
 from portal.essays.loader import Essay, Snapshot
-from portal.web.caching import serve_page
+from portal.web.caching import etag_for, serve_page
 
 RELATED_COUNT = 3
 
 
 def _etag(snap: Snapshot, *parts: object) -> str:
-    seed = "|".join(map(str, (snap.version, current_app.config["SITE_URL"], *parts)))
-    return hashlib.sha1(seed.encode(), usedforsecurity=False).hexdigest()[:20]
+    return etag_for(snap.version, current_app.config["SITE_URL"], *parts)
 
 
 def _serve(snap: Snapshot, key: tuple, render, **kwargs):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import Blueprint, abort, current_app, render_template
 
 from portal.essays import snapshot, today
 from portal.essays.loader import Library
-from portal.web.caching import serve_page
+from portal.web.caching import etag_for, serve_page
 from portal.web.database import database_answers
 
 bp = Blueprint("pages", __name__)
@@ -30,11 +28,6 @@ def pages_library() -> Library:
     return lib
 
 
-def _etag(*parts: object) -> str:
-    seed = "|".join(map(str, parts))
-    return hashlib.sha1(seed.encode(), usedforsecurity=False).hexdigest()[:20]
-
-
 @bp.get("/")
 def home():
     """The newest essays and a few open requests: live data, so rendered each time
@@ -50,7 +43,6 @@ def home():
             essays=essays,
             requests=board(Filters(), per_page=HOME_REQUESTS).requests,
         ),
-        etag="",
         max_age=30,
     )
 
@@ -65,7 +57,7 @@ def page(name: str):
         snap.cache,
         ("page", name),
         lambda: render_template("pages/page.html", page=found),
-        etag=_etag(snap.version, name),
+        etag=etag_for(snap.version, name),
         last_modified=found.modified,
         max_age=300,
     )
@@ -90,7 +82,7 @@ def sitemap():
     tags = sorted({t for e in essays for t in e.tags})
     authors = sorted({e.author_slug for e in essays})
     response = serve_page(
-        {},
+        None,  # small, and built from both folders: rendered each time
         ("sitemap",),
         lambda: render_template(
             "sitemap.xml",
@@ -99,7 +91,6 @@ def sitemap():
             authors=authors,
             pages=list(pages_library().current().essays.values()),
         ),
-        etag=_etag(snap.version, today(), "sitemap"),
         max_age=3600,
     )
     response.mimetype = "application/xml"

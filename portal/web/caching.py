@@ -20,6 +20,12 @@ def viewer_is_anonymous() -> bool:
     return not current_user.is_authenticated
 
 
+def etag_for(*parts: object) -> str:
+    """A short validator from whatever a page is built from (or from its body)."""
+    seed = parts[0] if len(parts) == 1 and isinstance(parts[0], bytes) else repr(parts).encode()
+    return hashlib.sha1(seed, usedforsecurity=False).hexdigest()[:20]
+
+
 @cache
 def build_id() -> str:
     """Identifies this deploy's templates and static files (computed once)."""
@@ -76,7 +82,7 @@ def serve_page(
     key: tuple,
     render,
     *,
-    etag: str,
+    etag: str | None = None,
     last_modified: datetime | None = None,
     max_age: int = 60,
 ) -> Response:
@@ -84,8 +90,8 @@ def serve_page(
 
     The rendered HTML is kept in `cache` (owned by whatever the page is built from,
     so it is dropped when that changes) and answered with ETag/Last-Modified. With
-    no cache (a page that shows live data), it is rendered every time and the ETag
-    is the body's hash: still shareable by a proxy for `max_age` seconds.
+    no cache (a page that shows live data), it is rendered every time and, unless
+    given, the ETag is the body's hash: still shareable by a proxy for `max_age` s.
     Signed-in members, htmx requests and visitors with a session get a fresh render.
     """
     config = current_app.config
@@ -99,7 +105,7 @@ def serve_page(
         return make_response(render())
     if cache is None:
         body = render().encode()
-        etag = hashlib.sha1(body, usedforsecurity=False).hexdigest()[:20]
+        etag = etag or etag_for(body)
     else:
         body = cache.get(key)
         if body is None:
