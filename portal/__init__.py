@@ -55,6 +55,7 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     import portal.board.models  # noqa: F401  (models register on db.metadata)
     import portal.members.models  # noqa: F401
+    import portal.pairings.models  # noqa: F401
     from portal.web.database import configure_sqlite
 
     db.init_app(app)

@@ -154,8 +154,15 @@ class Answer(db.Model):
     author: Mapped[Member] = relationship(lazy="joined", innerjoin=True)
 
 
+class PairingStatus(enum.StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"  # ended with every quarter reflected on by both
+    ENDED = "ended"  # ended early, with a reason
+
+
 class Pairing(db.Model):
-    """Created when an author accepts an answer; the pairings work builds on it."""
+    """Created when an author accepts an answer; `portal.pairings` runs it quarter by
+    quarter (agenda, session log, reflections, messages)."""
 
     __tablename__ = "pairings"
 
@@ -166,10 +173,34 @@ class Pairing(db.Model):
     junior_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
     tool_id: Mapped[int] = mapped_column(sa.ForeignKey("tools.id"))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[PairingStatus] = mapped_column(
+        _enum(PairingStatus), default=PairingStatus.ACTIVE, server_default="active"
+    )
+    ended_at: Mapped[datetime | None] = mapped_column()
+    ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    end_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    # Each member's consent to show this pairing on the junior's "taught upward" page.
+    senior_shares: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    junior_shares: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     senior: Mapped[Member] = relationship(foreign_keys=[senior_id], lazy="joined")
     junior: Mapped[Member] = relationship(foreign_keys=[junior_id], lazy="joined")
     tool: Mapped[Tool] = relationship(lazy="joined")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is PairingStatus.ACTIVE
+
+    def side_of(self, member_id: int) -> str | None:
+        """ "senior", "junior", or None for anyone else."""
+        if member_id == self.senior_id:
+            return "senior"
+        if member_id == self.junior_id:
+            return "junior"
+        return None
+
+    def partner_of(self, member_id: int) -> Member:
+        return self.junior if member_id == self.senior_id else self.senior
 
 
 class Notification(db.Model):

@@ -361,6 +361,9 @@ def accept_answer(member: Member, request: PairingRequest, answer: Answer) -> Ac
             )
             db.session.add(pairing)
             db.session.flush()
+            from portal.pairings.services import start_quarter
+
+            start_quarter(pairing, request.tool)  # quarter 1, from the three-session template
             _notify(
                 answer.author_id,
                 f"{member.name} accepted your answer to \u201c{request.title}\u201d. "
@@ -385,8 +388,12 @@ def accept_answer(member: Member, request: PairingRequest, answer: Answer) -> Ac
 
 def retire_member(member: Member) -> None:
     """A member leaves: their open answers are withdrawn and their open requests
-    withdrawn (with those requests' answers declined). Call inside a transaction."""
+    withdrawn (with those requests' answers declined), and their active pairings end.
+    Call inside a transaction."""
+    from portal.pairings.services import end_for_departure
+
     board_changed()
+    end_for_departure(member)
     open_answers = sa.select(Answer.request_id).where(
         Answer.author_id == member.id, Answer.status == AnswerStatus.OPEN
     )

@@ -197,7 +197,9 @@ class ChangeEmailForm(FlaskForm):
 
 class NotificationsForm(FlaskForm):
     answers = BooleanField(NOTICES["answers"])
-    pairings = BooleanField(NOTICES["pairings"])
+    accepted = BooleanField(NOTICES["accepted"])
+    messages = BooleanField(NOTICES["messages"])
+    reflections = BooleanField(NOTICES["reflections"])
     digest = BooleanField(NOTICES["digest"])
 
 

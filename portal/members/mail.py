@@ -30,22 +30,26 @@ def _sender() -> str:
     return formataddr((config["SITE_NAME"], f"no-reply@{host}"))
 
 
-def build(to: str, subject: str, template: str, **context) -> EmailMessage:
+def build(
+    to: str, subject: str, template: str, headers: dict | None = None, **context
+) -> EmailMessage:
     message = EmailMessage()
     message["From"] = _sender()
     message["To"] = to
     # Subjects quote what members typed: a line break there would break the header.
     message["Subject"] = " ".join(subject.split())
     message["Message-ID"] = make_msgid(domain=urlsplit(current_app.config["SITE_URL"]).hostname)
+    for name, value in (headers or {}).items():
+        message[name] = value
     text = render_template(f"emails/{template}.txt", **context)
     # Unwrapped lines, so that links survive intact in the outbox's .eml files too.
     message.set_content(text, cte="7bit" if text.isascii() else "8bit")
     return message
 
 
-def send(to: str, subject: str, template: str, **context) -> bool:
+def send(to: str, subject: str, template: str, headers: dict | None = None, **context) -> bool:
     """Send one email; True if the server (or the outbox) took it."""
-    message = build(to, subject, template, **context)
+    message = build(to, subject, template, headers, **context)
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         return _to_outbox(message)

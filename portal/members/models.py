@@ -37,8 +37,10 @@ ROLE_LABELS = {
 LANGUAGES = {"en": "English", "hi": "Hindi", "hinglish": "Hinglish", "other": "Other"}
 MEETING_MODES = {"video": "Video call", "phone": "Phone or WhatsApp", "in_person": "In person"}
 NOTICES = {
-    "answers": "Someone answers my request",
-    "pairings": "News about my pairings (accepted answers, messages, reflections)",
+    "answers": "Someone answers my request, or a request I answered finds its match",
+    "accepted": "My answer is accepted and a pairing begins",
+    "messages": "A new message in one of my pairings",
+    "reflections": "My partner has reflected on our quarter and mine is waiting",
     "digest": "A monthly note with new essays",
 }
 
@@ -82,6 +84,8 @@ class Member(UserMixin, db.Model):
     teaching_primer_at: Mapped[datetime | None] = mapped_column()
     asking_primer_at: Mapped[datetime | None] = mapped_column()
     deleted_at: Mapped[datetime | None] = mapped_column()
+    # Whether the participation record on the profile is public (admins always see it).
+    record_public: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     tags: Mapped[list[MemberTag]] = relationship(
         back_populates="member", cascade="all, delete-orphan", order_by="MemberTag.tag"

@@ -18,7 +18,15 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.members import tokens
-from portal.members.models import FORMER_MEMBER, Member, MemberSession, MemberTag, Role, utcnow
+from portal.members.models import (
+    FORMER_MEMBER,
+    NOTICES,
+    Member,
+    MemberSession,
+    MemberTag,
+    Role,
+    utcnow,
+)
 from portal.members.passwords import hash_password, needs_rehash, password_problem, verify_password
 from portal.web.database import write_transaction
 
@@ -403,7 +411,8 @@ def export(member: Member) -> dict:
             "language": member.language,
             "meeting_mode": member.meeting_mode,
             "timezone": member.timezone,
-            "notifications": {k: member.wants_notice(k) for k in ("answers", "pairings", "digest")},
+            "notifications": {k: member.wants_notice(k) for k in NOTICES},
+            "participation_record_public": member.record_public,
             "joined_from_essay": member.joined_from,
             "joined_at": iso(member.created_at),
             "consent": {

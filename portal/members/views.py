@@ -139,7 +139,14 @@ def profile(handle: str):
     if member is None:
         abort(404)
     from portal.board.queries import open_requests_by
+    from portal.pairings.forms import RecordForm
+    from portal.pairings.record import can_see_record, participation
 
+    visible = can_see_record(member, current_user)
     return render_template(
-        "members/profile.html", member=member, open_requests=open_requests_by(member.id)
+        "members/profile.html",
+        member=member,
+        open_requests=open_requests_by(member.id),
+        record=participation(member) if visible else None,
+        record_form=RecordForm(formdata=None, data={"public": member.record_public}),
     )

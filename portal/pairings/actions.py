@@ -1,0 +1,171 @@
+"""The session log, reflections, ending and renewing, messages and sharing."""
+
+from __future__ import annotations
+
+from flask import abort, flash, url_for
+from flask_login import current_user, login_required
+
+from portal.board.refusals import domain_errors
+from portal.pairings import bp, notify, services
+from portal.pairings.forms import (
+    EndForm,
+    MessageForm,
+    ReflectionForm,
+    RenewForm,
+    SessionForm,
+    SharingForm,
+)
+from portal.pairings.views import answer, load, load_for_change, session_form
+from portal.web.htmx import redirect_to
+
+
+def _session_input(form: SessionForm) -> services.SessionInput:
+    return services.SessionInput(
+        held_on=form.held_on.data,
+        agenda_item_id=form.agenda_item_id(),
+        covered=form.covered.data,
+        notes=form.notes.data or "",
+    )
+
+
+@bp.post("/pairings/<int:pairing_id>/sessions")
+@login_required
+@domain_errors
+def log_session(pairing_id: int):
+    found = load_for_change(pairing_id)
+    current = services.current_quarter(found)
+    form = session_form(services.agenda([current.id])[current.id], bound=True)
+    if form.validate():
+        try:
+            services.log_session(
+                found, current_user, _session_input(form), services.today_for(current_user)
+            )
+        except services.FieldError as error:
+            form[error.field].errors = [error.message]
+        else:
+            return answer(found, "sessions", "The session is in the log.")
+    return answer(found, "sessions", status=422, session_form=form)
+
+
+@bp.post("/pairings/<int:pairing_id>/sessions/<int:entry_id>")
+@login_required
+@domain_errors
+def edit_session(pairing_id: int, entry_id: int):
+    found = load_for_change(pairing_id)
+    try:
+        entry = services.session_of(found, entry_id)
+    except LookupError:
+        abort(404)
+    items = services.agenda([entry.quarter_id])[entry.quarter_id]
+    form = session_form(items, entry, bound=True)
+    if form.validate():
+        try:
+            services.edit_session(
+                found,
+                current_user,
+                entry_id,
+                _session_input(form),
+                services.today_for(current_user),
+            )
+        except services.FieldError as error:
+            form[error.field].errors = [error.message]
+        else:
+            return answer(found, "sessions", "The session is updated.")
+    return answer(found, "sessions", status=422, edit_forms={entry_id: form}, editing=entry_id)
+
+
+@bp.post("/pairings/<int:pairing_id>/reflection")
+@login_required
+@domain_errors
+def reflect(pairing_id: int):
+    found = load_for_change(pairing_id)
+    form = ReflectionForm()
+    if form.validate():
+        try:
+            result = services.reflect(
+                found, current_user, form.learned.data, form.taught.data, form.next_quarter.data
+            )
+        except services.FieldError as error:
+            form[error.field].errors = [error.message]
+        else:
+            notify.reflected(found, current_user, result)
+            if result.completed:
+                message = "Your reflection is saved, and this quarter is complete."
+            else:
+                message = "Your reflection is saved. Your partner's is still to come."
+            return answer(found, "reflections", message)
+    return answer(found, "reflections", status=422, reflection_form=form)
+
+
+@bp.post("/pairings/<int:pairing_id>/end")
+@login_required
+@domain_errors
+def end(pairing_id: int):
+    found = load_for_change(pairing_id)
+    form = EndForm()
+    if form.validate():
+        try:
+            services.end_pairing(found, current_user, form.reason.data)
+        except services.FieldError as error:
+            form.reason.errors = [error.message]
+        else:
+            flash("The pairing has ended. Its page stays here as a record.", "success")
+            return redirect_to(url_for("pairings.pairing", pairing_id=found.id))
+    return answer(found, "reflections", status=422, end_form=form)
+
+
+@bp.post("/pairings/<int:pairing_id>/renew")
+@login_required
+@domain_errors
+def renew(pairing_id: int):
+    found = load_for_change(pairing_id)
+    form = RenewForm()
+    if form.validate():
+        try:
+            quarter = services.renew(found, current_user, form.tool.data)
+        except services.FieldError as error:
+            form.tool.errors = [error.message]
+        else:
+            flash(
+                f"Quarter {quarter.number} begins: {quarter.tool.name}. "
+                "The three-session template is ready to edit.",
+                "success",
+            )
+            return redirect_to(
+                url_for("pairings.pairing", pairing_id=found.id) + "#quarter-current"
+            )
+    return answer(found, "reflections", status=422, renew_form=form)
+
+
+@bp.post("/pairings/<int:pairing_id>/messages")
+@login_required
+@domain_errors
+def message(pairing_id: int):
+    found = load(pairing_id)
+    form = MessageForm()
+    if form.validate():
+        try:
+            posted = services.post_message(found, current_user, form.body.data)
+        except services.FieldError as error:
+            form.body.errors = [error.message]
+        else:
+            if posted.notify_by_email:
+                notify.messaged(found, current_user, posted.message)
+            return answer(found, "messages", "Your message is sent.")
+    return answer(found, "messages", status=422, message_form=form)
+
+
+@bp.post("/pairings/<int:pairing_id>/sharing")
+@login_required
+@domain_errors
+def sharing(pairing_id: int):
+    found = load(pairing_id)
+    form = SharingForm()
+    if not form.validate():
+        abort(400)
+    services.set_sharing(found, current_user, bool(form.shares.data))
+    if form.shares.data:
+        message = "You agreed to show this pairing on the taught-upward page."
+    else:
+        message = "This pairing is no longer shown on the taught-upward page."
+    return answer(found, "sharing", message)

@@ -1,0 +1,121 @@
+"""Forms on the pairing page. Dates are checked against the pairing in services."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from portal.members.forms import one_line
+
+
+class GoalForm(FlaskForm):
+    goal = TextAreaField(
+        "Your goal",
+        validators=[Optional(), Length(max=600, message="Up to 600 characters, please.")],
+    )
+
+
+class ItemForm(FlaskForm):
+    title = StringField(
+        "Item",
+        validators=[
+            DataRequired("Please give the item a short title."),
+            Length(max=120, message="Up to 120 characters, please."),
+            one_line,
+        ],
+    )
+    detail = TextAreaField(
+        "Details (optional)",
+        validators=[Optional(), Length(max=1000, message="Up to 1,000 characters, please.")],
+    )
+
+
+class MoveForm(FlaskForm):
+    direction = HiddenField(validators=[InputRequired()])
+
+
+class SessionForm(FlaskForm):
+    held_on = DateField(
+        "Date",
+        validators=[InputRequired("Please give the date of the session (like 2026-11-30).")],
+        render_kw={"autocomplete": "off"},
+    )
+    agenda_item = SelectField("Agenda item", choices=[], validate_choice=False)
+    covered = StringField(
+        "What you covered",
+        validators=[
+            DataRequired("Please say in a line what you covered."),
+            Length(max=300, message="Up to 300 characters, please."),
+            one_line,
+        ],
+    )
+    notes = TextAreaField(
+        "Notes (optional)",
+        validators=[Optional(), Length(max=4000, message="Up to 4,000 characters, please.")],
+        description="Both of you can read and correct the log.",
+    )
+
+    def agenda_item_id(self) -> int | None:
+        raw = self.agenda_item.data or ""
+        return int(raw) if raw.isdigit() else None
+
+
+def _reflection_field(label: str, hint: str) -> TextAreaField:
+    return TextAreaField(
+        label,
+        validators=[
+            DataRequired("Please write a sentence or two here."),
+            Length(max=2000, message="Up to 2,000 characters, please."),
+        ],
+        description=hint,
+    )
+
+
+class ReflectionForm(FlaskForm):
+    learned = _reflection_field("What I learned", "The tool, the judgement, or about yourself.")
+    taught = _reflection_field("What I taught", "What you think landed with your partner.")
+    next_quarter = _reflection_field(
+        "What to do next quarter", "A next tool, a change of pace, or a reason to stop here."
+    )
+
+
+class EndForm(FlaskForm):
+    reason = TextAreaField(
+        "Why end the pairing?",
+        validators=[
+            DataRequired("Please give a short reason; your partner will see it."),
+            Length(min=3, max=500, message="Between 3 and 500 characters, please."),
+        ],
+        description="Your partner sees this on the pairing page. Kindness helps.",
+    )
+
+
+class RenewForm(FlaskForm):
+    tool = StringField(
+        "The next tool",
+        validators=[
+            DataRequired("Please name the tool for the next quarter."),
+            Length(max=60, message="Up to 60 characters, please."),
+            one_line,
+        ],
+        description="Pick one from the list or type a new one.",
+    )
+
+
+class MessageForm(FlaskForm):
+    body = TextAreaField(
+        "Message",
+        validators=[
+            DataRequired("Please write a message."),
+            Length(max=2000, message="Up to 2,000 characters, please."),
+        ],
+    )
+
+
+class SharingForm(FlaskForm):
+    shares = BooleanField("Show this pairing on the junior's taught-upward page")
+
+
+class RecordForm(FlaskForm):
+    public = BooleanField("Show my participation record on my public profile")

@@ -1,0 +1,112 @@
+"""What a pairing is made of: quarters (one tool each, both goals), the agenda,
+the session log, reflections and messages between the two members."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.board.models import Tool
+from portal.extensions import db
+from portal.members.models import Member, utcnow
+
+QUARTER_DAYS = 91
+
+
+class Quarter(db.Model):
+    """One tool for about three months. Complete when both members have reflected."""
+
+    __tablename__ = "pairing_quarters"
+    __table_args__ = (sa.UniqueConstraint("pairing_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("pairings.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[int] = mapped_column()
+    tool_id: Mapped[int] = mapped_column(sa.ForeignKey("tools.id"))
+    # The junior's goal for the tool; the senior's goal for the judgement they share.
+    junior_goal: Mapped[str] = mapped_column(sa.String(600), default="")
+    senior_goal: Mapped[str] = mapped_column(sa.String(600), default="")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column()
+
+    tool: Mapped[Tool] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def is_complete(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def ends_around(self) -> date:
+        return (self.started_at + timedelta(days=QUARTER_DAYS)).date()
+
+
+class AgendaItem(db.Model):
+    __tablename__ = "agenda_items"
+    __table_args__ = (sa.Index("ix_agenda_items_quarter_position", "quarter_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quarter_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("pairing_quarters.id", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column()
+    title: Mapped[str] = mapped_column(sa.String(120))
+    detail: Mapped[str] = mapped_column(sa.String(1000), default="")
+
+
+class SessionEntry(db.Model):
+    """One meeting in the session log."""
+
+    __tablename__ = "pairing_sessions"
+    __table_args__ = (sa.Index("ix_pairing_sessions_pairing_held", "pairing_id", "held_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(sa.ForeignKey("pairings.id", ondelete="CASCADE"))
+    quarter_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("pairing_quarters.id", ondelete="CASCADE"), index=True
+    )
+    agenda_item_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    held_on: Mapped[date] = mapped_column()
+    covered: Mapped[str] = mapped_column(sa.String(300))
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    agenda_item: Mapped[AgendaItem | None] = relationship(lazy="joined")
+
+
+class Reflection(db.Model):
+    __tablename__ = "reflections"
+    __table_args__ = (sa.UniqueConstraint("quarter_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quarter_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("pairing_quarters.id", ondelete="CASCADE")
+    )
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    learned: Mapped[str] = mapped_column(sa.String(2000))
+    taught: Mapped[str] = mapped_column(sa.String(2000))
+    next_quarter: Mapped[str] = mapped_column(sa.String(2000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    member: Mapped[Member] = relationship(lazy="joined", innerjoin=True)
+
+
+class Message(db.Model):
+    __tablename__ = "pairing_messages"
+    __table_args__ = (sa.Index("ix_pairing_messages_pairing_created", "pairing_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pairing_id: Mapped[int] = mapped_column(sa.ForeignKey("pairings.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    body: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    author: Mapped[Member] = relationship(lazy="joined", innerjoin=True)

@@ -1,0 +1,47 @@
+"""The record on profiles: who may see it, the switch that makes it public, and a
+junior's shareable "taught upward" page."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, render_template
+from flask_login import current_user, login_required
+
+from portal.extensions import db
+from portal.members.models import Member
+from portal.pairings import bp, record, services
+from portal.pairings.forms import RecordForm
+from portal.web.htmx import redirect_to
+
+
+@bp.post("/account/record")
+@login_required
+def record_visibility():
+    form = RecordForm()
+    if not form.validate():
+        abort(400)
+    services.set_record_public(current_user, bool(form.public.data))
+    if form.public.data:
+        flash("Your participation record is now on your public profile.", "success")
+    else:
+        flash("Your participation record is private: only you and the admins see it.", "success")
+    return redirect_to(f"/members/{current_user.handle}#participation")
+
+
+@bp.get("/members/<handle>/taught-upward")
+def taught_upward(handle: str):
+    """Public and shareable: only quarters from pairings both members agreed to show."""
+    member = db.session.scalar(
+        sa.select(Member).where(Member.handle == handle, Member.deleted_at.is_(None))
+    )
+    if member is None:
+        abort(404)
+    taught = record.taught_upward(member)
+    owner = current_user.is_authenticated and current_user.id == member.id
+    return render_template(
+        "pairings/taught_upward.html",
+        member=member,
+        taught=taught,
+        tools=sorted({t.tool for t in taught}),
+        owner=owner,
+    )

@@ -1,0 +1,240 @@
+"""The pairing page, the list of a member's pairings, goals and the agenda.
+
+Every change is a plain POST form (303 back to the page) that htmx also posts, and
+then gets back only the section it changed. Invalid input answers 422 with the form
+and what was typed; a refusal from the services answers 403 or 409 with its message.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from portal.board.forms import ActionForm
+from portal.board.models import Pairing
+from portal.board.refusals import domain_errors
+from portal.board.services import catalogue
+from portal.extensions import db
+from portal.pairings import bp, services
+from portal.pairings.forms import (
+    EndForm,
+    GoalForm,
+    ItemForm,
+    MessageForm,
+    MoveForm,
+    ReflectionForm,
+    RenewForm,
+    SessionForm,
+    SharingForm,
+)
+from portal.web.htmx import is_htmx
+
+SECTIONS = {
+    "quarter": "pairings/_quarter.html",
+    "sessions": "pairings/_sessions.html",
+    "reflections": "pairings/_reflections.html",
+    "messages": "pairings/_messages.html",
+    "sharing": "pairings/_sharing.html",
+}
+
+
+def load(pairing_id: int) -> Pairing:
+    """The pairing, for its two members and admins; anyone else learns nothing (404)."""
+    found = db.session.get(Pairing, pairing_id)
+    if found is None or not services.can_view(found, current_user):
+        abort(404)
+    return found
+
+
+def load_for_change(pairing_id: int) -> Pairing:
+    """The pairing, if this member may change it now: admins read but don't write (403),
+    and an ended pairing is a record (409). Checked before the form, so a refusal
+    never looks like a typing mistake."""
+    found = load(pairing_id)
+    services.check_can_change(found, current_user)
+    return found
+
+
+def session_form(items, entry=None, bound: bool = False) -> SessionForm:
+    """The form to log a session (entry None) or to correct one; `bound` reads the POST."""
+    source = {} if bound else {"formdata": None}
+    if entry is None:
+        form = SessionForm(**source)
+        if not bound:
+            form.held_on.data = services.today_for(current_user)
+    else:
+        form = SessionForm(
+            **source,
+            prefix=f"s{entry.id}",
+            data={
+                "held_on": entry.held_on,
+                "agenda_item": str(entry.agenda_item_id or ""),
+                "covered": entry.covered,
+                "notes": entry.notes,
+            },
+        )
+    form.agenda_item.choices = [("", "Something else")] + [(str(i.id), i.title) for i in items]
+    return form
+
+
+def page_context(pairing: Pairing, **given) -> dict:
+    quarters = services.quarters(pairing)
+    quarter_ids = [q.id for q in quarters]
+    agenda = services.agenda(quarter_ids)
+    current = quarters[-1] if quarters else None
+    current_items = agenda.get(current.id, []) if current else []
+    entries = services.sessions(pairing)
+    edit_forms = {entry.id: session_form(agenda[entry.quarter_id], entry) for entry in entries}
+    edit_forms.update(given.pop("edit_forms", {}))
+    side = pairing.side_of(current_user.id)
+    item_forms = {
+        item.id: ItemForm(
+            formdata=None, prefix=f"i{item.id}", data={"title": item.title, "detail": item.detail}
+        )
+        for item in current_items
+    }
+    item_forms.update(given.pop("item_forms", {}))
+    own_goal = getattr(current, f"{side}_goal") if side and current else ""
+    context = {
+        "pairing": pairing,
+        "quarters": quarters,
+        "current": current,
+        "quarter": current,  # the section partial _quarter.html renders `quarter`
+        "agenda": agenda,
+        "entries": entries,
+        "sessions_by_quarter": _count_by_quarter(entries),
+        "quarter_numbers": {q.id: q.number for q in quarters},
+        "reflections": services.reflections(quarter_ids),
+        "messages": services.messages(pairing),
+        "side": side,
+        "partner": pairing.partner_of(current_user.id) if side else None,
+        "can_change": side is not None and pairing.is_active,
+        "goal_form": GoalForm(formdata=None, data={"goal": own_goal}),
+        "item_form": ItemForm(formdata=None),
+        "item_forms": item_forms,
+        "move_form": MoveForm(formdata=None),
+        "session_form": session_form(current_items),
+        "edit_forms": edit_forms,
+        "reflection_form": _reflection_form(current, current_user.id),
+        "end_form": EndForm(formdata=None),
+        "renew_form": RenewForm(formdata=None),
+        "message_form": MessageForm(formdata=None),
+        "sharing_form": SharingForm(formdata=None),
+        "tools": catalogue(),
+    }
+    context.update(given)
+    return context
+
+
+def _count_by_quarter(entries) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for entry in entries:
+        counts[entry.quarter_id] = counts.get(entry.quarter_id, 0) + 1
+    return counts
+
+
+def _reflection_form(quarter, member_id: int) -> ReflectionForm:
+    mine = None
+    if quarter is not None:
+        mine = services.reflections([quarter.id])[quarter.id].get(member_id)
+    if mine is None:
+        return ReflectionForm(formdata=None)
+    return ReflectionForm(
+        formdata=None,
+        data={"learned": mine.learned, "taught": mine.taught, "next_quarter": mine.next_quarter},
+    )
+
+
+def answer(pairing: Pairing, section: str, message: str | None = None, status: int = 200, **given):
+    """After a change: the section for htmx, or (without JS) back to the page.
+    With an error status, the form with its messages: the section, or the whole page."""
+    anchor = "quarter-current" if section == "quarter" else section
+    if status == 200 and not is_htmx():
+        if message:
+            flash(message, "success")
+        return redirect(url_for("pairings.pairing", pairing_id=pairing.id) + f"#{anchor}", 303)
+    context = page_context(pairing, **given)
+    if is_htmx():
+        body = render_template(SECTIONS[section], status_message=message, **context)
+        if section == "reflections":  # the quarter's heading shows whether it is complete
+            body += render_template("pairings/_quarter.html", oob=True, **context)
+        return body, status
+    return render_template("pairings/pairing.html", **context), status
+
+
+@bp.get("/pairings/")
+@login_required
+def mine():
+    return render_template("pairings/list.html", pairings=services.pairings_of(current_user))
+
+
+@bp.get("/pairings/<int:pairing_id>")
+@login_required
+def pairing(pairing_id: int):
+    return render_template("pairings/pairing.html", **page_context(load(pairing_id)))
+
+
+@bp.post("/pairings/<int:pairing_id>/goals/<side>")
+@login_required
+@domain_errors
+def goal(pairing_id: int, side: str):
+    found = load_for_change(pairing_id)
+    form = GoalForm()
+    if not form.validate():
+        return answer(found, "quarter", status=422, goal_form=form)
+    services.set_goal(found, current_user, side, form.goal.data or "")
+    return answer(found, "quarter", "Your goal is saved.")
+
+
+@bp.post("/pairings/<int:pairing_id>/agenda")
+@login_required
+@domain_errors
+def add_item(pairing_id: int):
+    found = load_for_change(pairing_id)
+    form = ItemForm()
+    if not form.validate():
+        return answer(found, "quarter", status=422, item_form=form)
+    services.add_item(found, current_user, form.title.data, form.detail.data or "")
+    return answer(found, "quarter", "The item is added to the agenda.")
+
+
+def _item(found: Pairing, change, *args) -> None:
+    try:
+        change(found, current_user, *args)
+    except LookupError:
+        abort(404)
+
+
+@bp.post("/pairings/<int:pairing_id>/agenda/<int:item_id>")
+@login_required
+@domain_errors
+def edit_item(pairing_id: int, item_id: int):
+    found = load_for_change(pairing_id)
+    form = ItemForm(prefix=f"i{item_id}")
+    if not form.validate():
+        return answer(found, "quarter", status=422, item_forms={item_id: form})
+    _item(found, services.edit_item, item_id, form.title.data, form.detail.data or "")
+    return answer(found, "quarter", "The agenda item is saved.")
+
+
+@bp.post("/pairings/<int:pairing_id>/agenda/<int:item_id>/move")
+@login_required
+@domain_errors
+def move_item(pairing_id: int, item_id: int):
+    found = load_for_change(pairing_id)
+    form = MoveForm()
+    if not form.validate() or form.direction.data not in ("up", "down"):
+        abort(400)
+    _item(found, services.move_item, item_id, form.direction.data)
+    return answer(found, "quarter", f"The item moved {form.direction.data}.")
+
+
+@bp.post("/pairings/<int:pairing_id>/agenda/<int:item_id>/delete")
+@login_required
+@domain_errors
+def delete_item(pairing_id: int, item_id: int):
+    found = load_for_change(pairing_id)
+    if not ActionForm().validate():
+        abort(400)
+    _item(found, services.delete_item, item_id)
+    return answer(found, "quarter", "The item is removed from the agenda.")
