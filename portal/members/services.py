@@ -393,6 +393,8 @@ def delete_account(member: Member) -> None:
 
 def export(member: Member) -> dict:
     """Everything the portal holds about the member, as JSON-ready data."""
+    from portal.pairings.export import export_pairings
+
     sessions = db.session.scalars(
         sa.select(MemberSession).where(MemberSession.member_id == member.id)
     ).all()
@@ -423,6 +425,7 @@ def export(member: Member) -> dict:
             "last_sign_in_at": iso(member.last_sign_in_at),
             "password_changed_at": iso(member.password_changed_at),
         },
+        "pairings": export_pairings(member),
         "sessions": [
             {
                 "started_at": iso(s.created_at),
