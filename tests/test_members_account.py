@@ -77,7 +77,7 @@ def member_row(app, member_id: int) -> dict:
             "wants_to_learn": member.wants_to_learn,
             "notify": dict(member.notify or {}),
             "answers": member.wants_notice("answers"),
-            "pairings": member.wants_notice("pairings"),
+            "messages": member.wants_notice("messages"),
             "digest": member.wants_notice("digest"),
             "joined_from": member.joined_from,
             "is_admin": member.is_admin,
@@ -611,20 +611,21 @@ def test_notification_preferences_are_saved_and_shown(app, client, make_member):
     member_id = make_member()
     sign_in(client)
     page = client.get("/account").get_data(as_text=True)
-    for kind in ("answers", "pairings", "digest"):
+    for kind in ("answers", "accepted", "messages", "reflections", "digest"):
         assert "checked" in checkbox(page, kind)
 
-    response = client.post("/account/notifications", data={"pairings": "y"})
+    response = client.post("/account/notifications", data={"messages": "y"})
     assert response.status_code == 303
     row = member_row(app, member_id)
     assert row["answers"] is False
     assert row["digest"] is False
-    assert row["pairings"] is True
+    assert row["messages"] is True
 
     page = client.get("/account").get_data(as_text=True)
     assert "checked" not in checkbox(page, "answers")
     assert "checked" not in checkbox(page, "digest")
-    assert "checked" in checkbox(page, "pairings")
+    assert "checked" not in checkbox(page, "reflections")
+    assert "checked" in checkbox(page, "messages")
 
 
 # --- export -------------------------------------------------------------------------

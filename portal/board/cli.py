@@ -35,3 +35,30 @@ def demo(members: int, request_count: int, seed: int) -> None:
         f"Demo community: {made['members']} members, {made['requests']} requests, "
         f"{made['answers']} answers. Every demo member's password: {made['password']}"
     )
+    showcase = demo_pairing()
+    click.echo(
+        f"A pairing in its second quarter: /pairings/{showcase.id} "
+        f"(sign in as {showcase.senior.email} or {showcase.junior.email})."
+    )
+
+
+def demo_pairing():
+    """Two demo members with a running pairing: a completed quarter, one under way."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.members.models import Member, Role
+    from portal.pairings.demo import make_pairing
+
+    def first(role):
+        return db.session.scalar(
+            sa.select(Member).where(Member.handle.like("demo-%"), Member.role == role).limit(1)
+        )
+
+    senior, junior = first(Role.SENIOR), first(Role.JUNIOR)
+    pairing = make_pairing(senior, junior, quarters=2, sessions_per_quarter=3)
+    from portal.pairings import services as pairings
+
+    pairings.set_record_public(senior, True)
+    pairings.set_record_public(junior, True)
+    return pairing
