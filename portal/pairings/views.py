@@ -103,7 +103,6 @@ def page_context(pairing: Pairing, **given) -> dict:
         "agenda": agenda,
         "entries": entries,
         "sessions_by_quarter": _count_by_quarter(entries),
-        "quarter_numbers": {q.id: q.number for q in quarters},
         "reflections": services.reflections(quarter_ids),
         "messages": services.messages(pairing),
         "side": side,
@@ -123,6 +122,10 @@ def page_context(pairing: Pairing, **given) -> dict:
         "tools": catalogue(),
     }
     context.update(given)
+    if side:
+        context["goal_form"].goal.label.text = (
+            "Your goal for the tool" if side == "junior" else "Your goal for the judgement you share"
+        )
     return context
 
 
