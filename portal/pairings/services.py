@@ -112,6 +112,38 @@ def pairings_of(member: Member) -> list[Pairing]:
     )
 
 
+def latest_quarters(pairing_ids: list[int]) -> dict[int, Quarter]:
+    """{pairing id: its current quarter}, in one query (the list of a member's pairings)."""
+    latest = (
+        sa.select(Quarter.pairing_id, sa.func.max(Quarter.number).label("number"))
+        .where(Quarter.pairing_id.in_(pairing_ids))
+        .group_by(Quarter.pairing_id)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        sa.select(Quarter).join(
+            latest,
+            sa.and_(Quarter.pairing_id == latest.c.pairing_id, Quarter.number == latest.c.number),
+        )
+    )
+    return {quarter.pairing_id: quarter for quarter in rows}
+
+
+def mark_seen(pairing: Pairing, member: Member) -> None:
+    """Opening the pairing page reads the notices that point to it (as Discourse does):
+    the header's count drops, and the next message may email again."""
+    here = f"/pairings/{pairing.id}"
+    unread = sa.and_(
+        Notification.member_id == member.id,
+        Notification.read_at.is_(None),
+        sa.or_(Notification.url == here, Notification.url.startswith(here + "#")),
+    )
+    if db.session.scalar(sa.select(Notification.id).where(unread).limit(1)) is None:
+        return  # nothing to mark: no write lock taken for an ordinary page view
+    with write_transaction():
+        db.session.execute(sa.update(Notification).where(unread).values(read_at=utcnow()))
+
+
 # --- guards ---------------------------------------------------------------------------
 
 

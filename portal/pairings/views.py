@@ -123,9 +123,8 @@ def page_context(pairing: Pairing, **given) -> dict:
     }
     context.update(given)
     if side:
-        context["goal_form"].goal.label.text = (
-            "Your goal for the tool" if side == "junior" else "Your goal for the judgement you share"
-        )
+        about = "the tool" if side == "junior" else "the judgement you share"
+        context["goal_form"].goal.label.text = f"Your goal for {about}"
     return context
 
 
@@ -168,13 +167,21 @@ def answer(pairing: Pairing, section: str, message: str | None = None, status: i
 @bp.get("/pairings/")
 @login_required
 def mine():
-    return render_template("pairings/list.html", pairings=services.pairings_of(current_user))
+    pairings = services.pairings_of(current_user)
+    return render_template(
+        "pairings/list.html",
+        pairings=pairings,
+        quarters=services.latest_quarters([p.id for p in pairings]),
+    )
 
 
 @bp.get("/pairings/<int:pairing_id>")
 @login_required
 def pairing(pairing_id: int):
-    return render_template("pairings/pairing.html", **page_context(load(pairing_id)))
+    found = load(pairing_id)
+    if found.side_of(current_user.id):
+        services.mark_seen(found, current_user)
+    return render_template("pairings/pairing.html", **page_context(found))
 
 
 @bp.post("/pairings/<int:pairing_id>/goals/<side>")
