@@ -6,7 +6,8 @@ gunicorn (production mode, sync workers) on 127.0.0.1 with a free port, drives
 each URL in URLS with the same load generator, alternating the URLs over several
 rounds, and prints the median requests per second of each URL and its ratio to
 the first URL (the minimal route), then the resident memory of every gunicorn
-worker. The pages that read the board are measured at every size, the others at
+worker. The pairing page is measured signed in as the senior of a pairing made
+for it (bench/pairing_fixture.py). The pages that read the board are measured at every size, the others at
 the first size only; a last table compares the sizes. It reports; it does not
 assert (exit code 0 unless a database or the server cannot be set up).
 
@@ -37,22 +38,29 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pairing_fixture  # bench/, next to this file (sys.path[0] when run as a script)
+
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 
 # (name, path): the first entry is the baseline every ratio is computed against.
 # Add a URL with one line here. "{request_id}" becomes the id of a request with
-# answers (REQUEST_ANSWERS of them, or as many as the fill gave one).
+# answers (REQUEST_ANSWERS of them, or as many as the fill gave one); "{pairing_id}"
+# the id of the pairing bench/pairing_fixture.py makes.
 URLS: list[tuple[str, str]] = [
     ("minimal", "/robots.txt"),
     ("essay page", "/essays/teaching-upward"),
     ("essay index", "/essays/"),
     ("board", "/requests/"),
     ("request page", "/requests/{request_id}"),
+    ("pairing", "/pairings/{pairing_id}"),
 ]
 # URLs whose cost may depend on the board's size: measured at every size (with
 # the baseline); the others only at the first size.
 SIZED_URLS = {"board", "request page"}
+# URLs requested signed in as the pairing's senior (its session cookie sent with
+# each request); the database gets the pairing only at the sizes that measure them.
+SIGNED_IN_URLS = {"pairing"}
 
 # Targets, by name from URLS: minimum ratio to the minimal route.
 RATIO_TARGETS: dict[str, float] = {"essay page": 0.8, "board": 0.5}
@@ -81,12 +89,21 @@ def _connection(port: int) -> http.client.HTTPConnection:
     return http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
 
 
-def client_loop(port: int, path: str, start: float, measure: float, end: float) -> dict:
+def client_loop(
+    port: int,
+    path: str,
+    start: float,
+    measure: float,
+    end: float,
+    extra_headers: dict[str, str] | None = None,
+) -> dict:
     """One client: request `path` back to back on one connection (reconnecting
     whenever the server closes it) from `start` until `end` (time.monotonic()).
     Responses completed in [measure, end) are counted; earlier ones are warm-up.
+    `extra_headers` (e.g. a Cookie) go with every request.
     """
     headers = {"Host": f"{HOST}:{port}", "Accept-Encoding": "identity", "User-Agent": "bench"}
+    headers.update(extra_headers or {})
     statuses: Counter[int] = Counter()
     errors: Counter[str] = Counter()
     ok = sent = nbytes = connects = 0
@@ -135,13 +152,21 @@ def client_loop(port: int, path: str, start: float, measure: float, end: float) 
 
 
 def measure_url(
-    pool: cf.Executor, clients: int, port: int, path: str, warmup: float, seconds: float
+    pool: cf.Executor,
+    clients: int,
+    port: int,
+    path: str,
+    warmup: float,
+    seconds: float,
+    headers: dict[str, str] | None = None,
 ) -> dict:
     """Run `clients` client loops on `path` at once; return the combined counts."""
     start = time.monotonic() + START_DELAY
     measure = start + warmup
     end = measure + seconds
-    futures = [pool.submit(client_loop, port, path, start, measure, end) for _ in range(clients)]
+    futures = [
+        pool.submit(client_loop, port, path, start, measure, end, headers) for _ in range(clients)
+    ]
     # Every client stops by `end`; one request can still take REQUEST_TIMEOUT.
     deadline = end + 2 * REQUEST_TIMEOUT + 5
     results = []
@@ -187,10 +212,10 @@ def server_env(port: int, database: Path) -> dict[str, str]:
     return env
 
 
-def get(port: int, path: str) -> tuple[int, bytes]:
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     conn = _connection(port)
     try:
-        conn.request("GET", path, headers={"Host": f"{HOST}:{port}"})
+        conn.request("GET", path, headers={"Host": f"{HOST}:{port}", **(headers or {})})
         response = conn.getresponse()
         return response.status, response.read()
     finally:
@@ -280,24 +305,32 @@ with app.app_context():
 """
 
 
-def prepare_database(database: Path, size: int, port: int, log: Path) -> dict:
+def prepare_database(
+    database: Path, size: int, port: int, log: Path, *, pairing: bool = False
+) -> dict:
     """`flask db upgrade` on a new SQLite file, then fill it with `size` requests,
-    with the environment gunicorn will get. Returns what the fill made."""
+    with the environment gunicorn will get; with `pairing`, then make the pairing
+    (bench/pairing_fixture.py) in it too. Returns what the fill made, and the
+    pairing under "pairing"."""
     env = server_env(port, database)
     started = time.monotonic()
+    commands = [
+        [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+        [
+            sys.executable,
+            "-c",
+            FILL_SNIPPET,
+            str(size),
+            str(DEMO_MEMBERS),
+            str(DEMO_ANSWERS_PER_REQUEST),
+            str(REQUEST_ANSWERS),
+        ],
+    ]
+    if pairing:
+        commands.append([sys.executable, str(pairing_fixture.SCRIPT)])
+    outputs = []
     with open(log, "ab") as out:
-        for cmd in (
-            [sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-            [
-                sys.executable,
-                "-c",
-                FILL_SNIPPET,
-                str(size),
-                str(DEMO_MEMBERS),
-                str(DEMO_ANSWERS_PER_REQUEST),
-                str(REQUEST_ANSWERS),
-            ],
-        ):
+        for cmd in commands:
             out.write(f"$ {' '.join(cmd[:4])} ...\n".encode())
             out.flush()
             done = subprocess.run(
@@ -312,12 +345,19 @@ def prepare_database(database: Path, size: int, port: int, log: Path) -> dict:
             )
             if done.returncode != 0:
                 raise RuntimeError(
-                    f"{' '.join(cmd[2:5])} exited with {done.returncode}:\n{log_tail(log)}"
+                    f"{' '.join(cmd[2:5]) or Path(cmd[1]).name} exited with "
+                    f"{done.returncode}:\n{log_tail(log)}"
                 )
-    try:
-        made = json.loads(done.stdout.decode().strip().splitlines()[-1])
-    except (ValueError, IndexError) as exc:
-        raise RuntimeError(f"the fill printed no summary: {done.stdout[-500:]!r}") from exc
+            outputs.append(done.stdout)
+    summaries = []
+    for stdout, what in zip(outputs[1:], ("fill", "pairing fixture"), strict=False):
+        try:
+            summaries.append(json.loads(stdout.decode().strip().splitlines()[-1]))
+        except (ValueError, IndexError) as exc:
+            raise RuntimeError(f"the {what} printed no summary: {stdout[-500:]!r}") from exc
+    made = summaries[0]
+    if pairing:
+        made["pairing"] = summaries[1]
     made["prepare_seconds"] = time.monotonic() - started
     return made
 

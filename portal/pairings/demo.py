@@ -89,6 +89,12 @@ def make_pairing(
             services.reflect(
                 pairing, senior, f"{tool} on my own work.", "How I review a draft.", "Keep going."
             )
+            with write_transaction():  # the quarter ended back then, not today
+                db.session.execute(
+                    sa.update(Quarter)
+                    .where(Quarter.id == quarter.id, Quarter.completed_at.is_not(None))
+                    .values(completed_at=min(start + timedelta(days=88), utcnow()))
+                )
         if not last:
             services.renew(pairing, senior, TOOLS[number % len(TOOLS)])
     for n in range(messages):
