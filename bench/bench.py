@@ -7,9 +7,10 @@ each URL in URLS with the same load generator, alternating the URLs over several
 rounds, and prints the median requests per second of each URL and its ratio to
 the first URL (the minimal route), then the resident memory of every gunicorn
 worker. The pairing page is measured signed in as the senior of a pairing made
-for it (bench/pairing_fixture.py). The pages that read the board are measured at every size, the others at
-the first size only; a last table compares the sizes. It reports; it does not
-assert (exit code 0 unless a database or the server cannot be set up).
+for it (bench/pairing_fixture.py). The pages that read the board are measured at
+every size, the others at the first size only; a last table compares the sizes.
+It reports; it does not assert (exit code 0 unless a database or the server
+cannot be set up).
 
     .venv/bin/python bench/bench.py [--sizes 1000,100000] [--seconds 5] [--json out.json]
 
@@ -463,6 +464,14 @@ def print_table(run: dict) -> None:
         f"{made['members']:,} members (filled in {made['seconds']:.1f} s); "
         f"request page: #{made['request_id']}, {made['request_answers']} answers"
     )
+    pairing = made.get("pairing")
+    if pairing:
+        print(
+            f"pairing page: #{pairing['id']}, signed in as its senior; {pairing['quarters']} "
+            f"quarters ({pairing['complete_quarters']} complete), {pairing['sessions']} "
+            f"sessions, {pairing['agenda_items']} agenda items, {pairing['reflections']} "
+            f"reflections, {pairing['messages']} messages"
+        )
     rounds_w = max(len(" / ".join(f"{r:.0f}" for r in res["rounds_rps"])) for res in results)
     header = (
         f"{'route':<12} {'path':<26} {'median req/s':>12}  {'rounds':<{rounds_w}}  "
@@ -557,6 +566,29 @@ def print_changes(runs: list[dict], changes: list[dict]) -> None:
 # --------------------------------------------------------------------------- run
 
 
+def signed_in_headers(
+    port: int, urls: list[tuple[str, str]], pairing: dict | None
+) -> dict[str, dict[str, str]]:
+    """{name: {"Cookie": ...}} for the URLs in SIGNED_IN_URLS: the pairing's senior
+    signs in over HTTP (pairing_fixture.sign_in says why), and each such page must
+    then answer 200 with the pairing's heading, or the run stops here: a redirect
+    to /login would be measured as a fast page that is not the pairing page."""
+    signed = [(name, path) for name, path in urls if name in SIGNED_IN_URLS]
+    if not signed:
+        return {}
+    if pairing is None:
+        raise RuntimeError("no pairing was made for the signed-in URLs")
+    cookies = pairing_fixture.sign_in(port, pairing_fixture.SENIOR[1], pairing_fixture.PASSWORD)
+    headers = {}
+    for name, path in signed:
+        # The first visit can add to the session cookie (the CSRF token of the page's
+        # forms), as it would in a browser; the second sends exactly what the clients will.
+        pairing_fixture.check_page(port, path, cookies, pairing["heading"])
+        headers[name] = {"Cookie": pairing_fixture.cookie_header(cookies)}
+        pairing_fixture.check_page(port, path, dict(cookies), pairing["heading"])
+    return headers
+
+
 def measure_server(
     args: argparse.Namespace,
     pool: cf.Executor,
@@ -564,22 +596,26 @@ def measure_server(
     port: int,
     database: Path,
     log: Path,
+    pairing: dict | None = None,
 ) -> dict:
     """Start gunicorn on `database`, measure `urls` over the rounds, read memory, stop."""
     proc = None
     try:
         proc = start_server(port, args.workers, database, log)
         master_memory = memory_mb(proc.pid)
+        headers = signed_in_headers(port, urls, pairing)
         preflight = {}
         for name, path in urls:
-            status, body = get(port, path)
+            status, body = get(port, path, headers.get(name))
             preflight[name] = status
             if status != 200:
                 print(f"warning: {path} answered {status} ({len(body)} bytes)", file=sys.stderr)
         samples: dict[str, list[dict]] = {name: [] for name, _ in urls}
         for number in range(1, args.rounds + 1):
             for name, path in urls:  # alternate, so drift affects every URL alike
-                sample = measure_url(pool, args.clients, port, path, args.warmup, args.seconds)
+                sample = measure_url(
+                    pool, args.clients, port, path, args.warmup, args.seconds, headers.get(name)
+                )
                 samples[name].append(sample)
                 if not args.quiet:
                     print(
@@ -672,13 +708,21 @@ def run(args: argparse.Namespace) -> dict:
                 port = free_port()
                 if not args.quiet:
                     print(f"filling a board of {size:,} requests ...", file=sys.stderr)
-                made = prepare_database(database, size, port, log)
-                urls = [
-                    (name, path.format(request_id=made["request_id"]))
+                chosen = [
+                    (name, path)
                     for number, (name, path) in enumerate(URLS)
                     if index == 0 or number == 0 or name in SIZED_URLS
                 ]
-                measured = measure_server(args, pool, urls, port, database, log)
+                signed_in = any(name in SIGNED_IN_URLS for name, _ in chosen)
+                made = prepare_database(database, size, port, log, pairing=signed_in)
+                ids = {
+                    "request_id": made["request_id"],
+                    "pairing_id": made.get("pairing", {}).get("id"),
+                }
+                urls = [(name, path.format(**ids)) for name, path in chosen]
+                measured = measure_server(
+                    args, pool, urls, port, database, log, made.get("pairing")
+                )
                 runs.append({"size": size, "board": made, **measured})
     finally:
         if args.client_mode == "process":

@@ -219,9 +219,7 @@ def build() -> dict:
         "reflections": count(Reflection, Reflection.quarter_id.in_(quarter_ids)),
         "messages": count(Message, Message.pairing_id == pairing.id),
         # What the page's <h1> says (pairing.html), escaped as Jinja escapes it.
-        "heading": str(
-            escape(f"{pairing.senior.display_name} and {pairing.junior.display_name}")
-        ),
+        "heading": str(escape(f"{pairing.senior.display_name} and {pairing.junior.display_name}")),
     }
     if sent != made["messages"]:
         raise RuntimeError(f"sent {sent} messages, found {made['messages']}")

@@ -854,7 +854,8 @@ def test_accepting_an_answer_starts_a_pairing_and_tells_everyone(
     assert "Thank you for offering" in kind_mail.get_content()
     assert smtp.to(FOURTH) == []
     page = text(client.get(response.headers["Location"]))
-    assert "Asha Kulkarni and Ravi Iyer: ChatGPT" in page
+    assert "Asha Kulkarni and Ravi Iyer" in page
+    assert "Quarter 1: ChatGPT" in page
 
 
 def test_a_matched_request_leaves_the_board_and_shows_on_its_status_filter(

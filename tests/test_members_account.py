@@ -38,6 +38,8 @@ PUBLIC_RULES = {
     "/reset/<token>",
     "/verify/<token>",
     "/members/<handle>",
+    "/members/<handle>/taught-upward",  # a junior's shareable page (only agreed pairings)
+    "/unsubscribe/<token>",  # the signed token in a notice email is the authority
     "/logout",
     "/requests/",  # the board: anyone may read it (posting, a POST here, asks to sign in)
     "/requests/<int:request_id>",
@@ -235,7 +237,16 @@ def test_every_rule_off_the_public_list_requires_sign_in(app, client):
             unprotected.append(f"{method} {rule.rule} -> {response.status_code}")
     assert not unprotected, f"rules an anonymous visitor can use: {unprotected}"
     # The walk really saw the account (a stale allow-list would hide it).
-    for rule in ("/account", "/account/profile", "/account/export", "/account/delete"):
+    for rule in (
+        "/account",
+        "/account/profile",
+        "/account/export",
+        "/account/delete",
+        "/account/record",
+        "/pairings/",
+        "/pairings/<int:pairing_id>",
+        "/pairings/<int:pairing_id>/messages",
+    ):
         assert rule in checked
 
 
