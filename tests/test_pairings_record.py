@@ -780,7 +780,7 @@ def test_a_second_one_click_post_changes_nothing_more(app, csrf_app, people):
     assert member_of(app, people["senior"])["notify"] == after
 
 
-def _tampered(app, member_id: int, token: str) -> list[str]:
+def _tampered(member_id: int, token: str) -> list[str]:
     payload, rest = token.split(".", 1)
     other = json.dumps({"m": member_id, "k": "answers"}, separators=(",", ":")).encode()
     forged = base64.urlsafe_b64encode(other).decode().rstrip("=")
@@ -797,7 +797,7 @@ def test_a_tampered_or_garbage_link_is_refused_and_changes_nothing(app, csrf_app
     send_message(client_for(app, JUNIOR), pairing_id, "ravi")
     token = urlsplit(stop_link(smtp.last(SENIOR))).path.rsplit("/", 1)[1]
     before = member_of(app, people["senior"])["notify"]
-    for bad in _tampered(app, people["senior"], token):
+    for bad in _tampered(people["senior"], token):
         for response in (
             app.test_client().get(f"/unsubscribe/{bad}"),
             csrf_app.test_client().post(f"/unsubscribe/{bad}"),

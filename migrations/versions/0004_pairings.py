@@ -168,7 +168,8 @@ def upgrade():
 
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("record_public", sa.Boolean(), server_default=sa.false(), nullable=False)
+            # A plain default adds the column in place on SQLite (no rebuild of members).
+            sa.Column("record_public", sa.Boolean(), server_default="0", nullable=False)
         )
 
     with op.batch_alter_table("pairings", schema=None) as batch_op:
@@ -210,15 +211,13 @@ def _first_quarters():
     from portal.pairings.template import TEMPLATE
 
     conn = op.get_bind()
-    pairings = conn.execute(sa.text("SELECT id, tool_id, started_at FROM pairings")).all()
-    quarters = sa.table(
-        "pairing_quarters",
-        sa.column("pairing_id", sa.Integer),
-        sa.column("number", sa.Integer),
-        sa.column("tool_id", sa.Integer),
-        sa.column("junior_goal", sa.String),
-        sa.column("senior_goal", sa.String),
-        sa.column("started_at", sa.DateTime),
+    # Copied in SQL, so that dates stay dates on every database.
+    conn.execute(
+        sa.text(
+            "INSERT INTO pairing_quarters "
+            "(pairing_id, number, tool_id, junior_goal, senior_goal, started_at) "
+            "SELECT id, 1, tool_id, '', '', started_at FROM pairings"
+        )
     )
     items = sa.table(
         "agenda_items",
@@ -227,27 +226,14 @@ def _first_quarters():
         sa.column("title", sa.String),
         sa.column("detail", sa.String),
     )
-    for pairing_id, tool_id, started_at in pairings:
-        conn.execute(
-            quarters.insert().values(
-                pairing_id=pairing_id,
-                number=1,
-                tool_id=tool_id,
-                junior_goal="",
-                senior_goal="",
-                started_at=started_at,
-            )
-        )
-        quarter_id = conn.execute(
-            sa.text("SELECT id FROM pairing_quarters WHERE pairing_id = :p AND number = 1"),
-            {"p": pairing_id},
-        ).scalar_one()
-        for position, (title, detail) in enumerate(TEMPLATE, start=1):
-            conn.execute(
-                items.insert().values(
-                    quarter_id=quarter_id, position=position, title=title, detail=detail
-                )
-            )
+    quarter_ids = conn.execute(sa.text("SELECT id FROM pairing_quarters")).scalars().all()
+    rows = [
+        {"quarter_id": quarter_id, "position": position, "title": title, "detail": detail}
+        for quarter_id in quarter_ids
+        for position, (title, detail) in enumerate(TEMPLATE, start=1)
+    ]
+    if rows:
+        conn.execute(items.insert(), rows)
 
 
 def _split_pairing_notices():

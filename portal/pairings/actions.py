@@ -141,7 +141,7 @@ def renew(pairing_id: int):
 @login_required
 @domain_errors
 def message(pairing_id: int):
-    found = load(pairing_id)
+    found = load_for_change(pairing_id)
     form = MessageForm()
     if form.validate():
         try:

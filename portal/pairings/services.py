@@ -499,7 +499,7 @@ def post_message(pairing: Pairing, member: Member, body: str) -> Posted:
     body = body.strip()
     if not body:
         raise FieldError("body", "Please write a message.")
-    _side(pairing, member)
+    _open_for_changes(pairing, member)  # an ended pairing is a record: messages close too
     partner = pairing.partner_of(member.id)
     link = f"/pairings/{pairing.id}#messages"
     with write_transaction():
