@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, url_for
+from flask import abort, flash, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.board.refusals import domain_errors
@@ -15,8 +15,8 @@ from portal.pairings.forms import (
     SessionForm,
     SharingForm,
 )
-from portal.pairings.views import answer, load, load_for_change, session_form
-from portal.web.htmx import redirect_to
+from portal.pairings.views import answer, dates_for, load, load_for_change, session_form
+from portal.web.htmx import is_htmx, redirect_to
 
 
 def _session_input(form: SessionForm) -> services.SessionInput:
@@ -47,6 +47,23 @@ def log_session(pairing_id: int):
     return answer(found, "sessions", status=422, session_form=form)
 
 
+@bp.get("/pairings/<int:pairing_id>/sessions/<int:entry_id>/edit")
+@login_required
+@domain_errors
+def edit_session_form(pairing_id: int, entry_id: int):
+    """Click to edit: htmx swaps the entry for its form; without JS, a page with the form."""
+    found = load_for_change(pairing_id)
+    try:
+        entry = services.session_of(found, entry_id)
+    except LookupError:
+        abort(404)
+    form = session_form(services.agenda([entry.quarter_id])[entry.quarter_id], entry)
+    context = {"pairing": found, "entry": entry, "edit_form": form, **dates_for(found)}
+    if is_htmx():
+        return render_template("pairings/_session_edit.html", **context)
+    return render_template("pairings/session_edit.html", **context)
+
+
 @bp.post("/pairings/<int:pairing_id>/sessions/<int:entry_id>")
 @login_required
 @domain_errors
@@ -71,7 +88,10 @@ def edit_session(pairing_id: int, entry_id: int):
             form[error.field].errors = [error.message]
         else:
             return answer(found, "sessions", "The session is updated.")
-    return answer(found, "sessions", status=422, edit_forms={entry_id: form}, editing=entry_id)
+    if is_htmx():
+        return answer(found, "sessions", status=422, edit_forms={entry_id: form})
+    context = {"pairing": found, "entry": entry, "edit_form": form, **dates_for(found)}
+    return render_template("pairings/session_edit.html", **context), 422
 
 
 @bp.post("/pairings/<int:pairing_id>/reflection")

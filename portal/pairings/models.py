@@ -96,8 +96,6 @@ class Reflection(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    member: Mapped[Member] = relationship(lazy="joined", innerjoin=True)
-
 
 class Message(db.Model):
     __tablename__ = "pairing_messages"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -299,12 +299,15 @@ class SessionInput:
     notes: str = ""
 
 
-def _check_session(pairing: Pairing, quarter: Quarter, data: SessionInput, today: date) -> None:
+def _check_session(
+    pairing: Pairing, quarter: Quarter, data: SessionInput, today: date, member: Member
+) -> None:
+    """Dates are the member's own: "today" and the day the pairing began, in their zone."""
     if data.held_on > today:
         raise FieldError(
             "held_on", "A session can't be dated in the future. Log it once it has happened."
         )
-    began = pairing.started_at.date()
+    began = local_date(pairing.started_at, member)
     if data.held_on < began:
         raise FieldError(
             "held_on",
@@ -323,7 +326,7 @@ def log_session(pairing: Pairing, member: Member, data: SessionInput, today: dat
     with write_transaction():
         _lock(pairing)
         quarter = _open_quarter(pairing)
-        _check_session(pairing, quarter, data, today)
+        _check_session(pairing, quarter, data, today, member)
         entry = SessionEntry(
             pairing_id=pairing.id,
             quarter_id=quarter.id,
@@ -353,7 +356,7 @@ def edit_session(
         _lock(pairing)
         entry = session_of(pairing, entry_id)
         quarter = db.session.get(Quarter, entry.quarter_id)
-        _check_session(pairing, quarter, data, today)
+        _check_session(pairing, quarter, data, today, member)
         entry.held_on = data.held_on
         entry.agenda_item_id = data.agenda_item_id
         entry.covered = data.covered.strip()
@@ -564,12 +567,20 @@ def end_for_departure(member: Member) -> None:
     )
 
 
-def today_for(member: Member) -> date:
-    """The member's own date, in their time zone (falls back to India's)."""
+def _zone(member: Member):
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:
-        zone = ZoneInfo(member.timezone or "Asia/Kolkata")
+        return ZoneInfo(member.timezone or "Asia/Kolkata")
     except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("Asia/Kolkata")
-    return datetime.now(zone).date()
+        return ZoneInfo("Asia/Kolkata")
+
+
+def today_for(member: Member) -> date:
+    """The member's own date, in their time zone (falls back to India's)."""
+    return datetime.now(_zone(member)).date()
+
+
+def local_date(moment: datetime, member: Member) -> date:
+    """A stored UTC moment as a date in the member's time zone."""
+    return moment.replace(tzinfo=UTC).astimezone(_zone(member)).date()

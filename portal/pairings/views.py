@@ -77,6 +77,14 @@ def session_form(items, entry=None, bound: bool = False) -> SessionForm:
     return form
 
 
+def dates_for(pairing: Pairing) -> dict:
+    """The bounds of a session's date, in the member's own time zone."""
+    return {
+        "began_on": services.local_date(pairing.started_at, current_user),
+        "today": services.today_for(current_user),
+    }
+
+
 def page_context(pairing: Pairing, **given) -> dict:
     quarters = services.quarters(pairing)
     quarter_ids = [q.id for q in quarters]
@@ -84,8 +92,7 @@ def page_context(pairing: Pairing, **given) -> dict:
     current = quarters[-1] if quarters else None
     current_items = agenda.get(current.id, []) if current else []
     entries = services.sessions(pairing)
-    edit_forms = {entry.id: session_form(agenda[entry.quarter_id], entry) for entry in entries}
-    edit_forms.update(given.pop("edit_forms", {}))
+    reflections = services.reflections(quarter_ids)
     side = pairing.side_of(current_user.id)
     item_forms = {
         item.id: ItemForm(
@@ -97,13 +104,14 @@ def page_context(pairing: Pairing, **given) -> dict:
     own_goal = getattr(current, f"{side}_goal") if side and current else ""
     context = {
         "pairing": pairing,
+        **dates_for(pairing),
         "quarters": quarters,
         "current": current,
         "quarter": current,  # the section partial _quarter.html renders `quarter`
         "agenda": agenda,
         "entries": entries,
         "sessions_by_quarter": _count_by_quarter(entries),
-        "reflections": services.reflections(quarter_ids),
+        "reflections": reflections,
         "messages": services.messages(pairing),
         "side": side,
         "partner": pairing.partner_of(current_user.id) if side else None,
@@ -113,8 +121,10 @@ def page_context(pairing: Pairing, **given) -> dict:
         "item_forms": item_forms,
         "move_form": MoveForm(formdata=None),
         "session_form": session_form(current_items),
-        "edit_forms": edit_forms,
-        "reflection_form": _reflection_form(current, current_user.id),
+        "edit_forms": {},  # an entry's correction form, shown in place when asked for
+        "reflection_form": _reflection_form(
+            reflections[current.id].get(current_user.id) if current else None
+        ),
         "end_form": EndForm(formdata=None),
         "renew_form": RenewForm(formdata=None),
         "message_form": MessageForm(formdata=None),
@@ -135,10 +145,7 @@ def _count_by_quarter(entries) -> dict[int, int]:
     return counts
 
 
-def _reflection_form(quarter, member_id: int) -> ReflectionForm:
-    mine = None
-    if quarter is not None:
-        mine = services.reflections([quarter.id])[quarter.id].get(member_id)
+def _reflection_form(mine) -> ReflectionForm:
     if mine is None:
         return ReflectionForm(formdata=None)
     return ReflectionForm(
@@ -158,8 +165,14 @@ def answer(pairing: Pairing, section: str, message: str | None = None, status: i
     context = page_context(pairing, **given)
     if is_htmx():
         body = render_template(SECTIONS[section], status_message=message, **context)
-        if section == "reflections":  # the quarter's heading shows whether it is complete
+        if section == "quarter" and status == 200:
+            # The log's "Agenda item" choices follow the agenda (only the list: what is
+            # typed in the log's other fields stays).
+            body += render_template("pairings/_agenda_choices.html", **context)
+        if section == "reflections" and status == 200:
+            # A completed quarter changes its heading, and the log takes no more sessions.
             body += render_template("pairings/_quarter.html", oob=True, **context)
+            body += render_template("pairings/_sessions.html", oob=True, **context)
         return body, status
     return render_template("pairings/pairing.html", **context), status
 

@@ -394,12 +394,26 @@ def test_a_pair_plans_logs_and_completes_a_quarter(
     senior.goto(path)
     expect(entries(senior)).to_have_count(3)
     entry = entries(senior).filter(has_text="A blank page to finished minutes")
-    entry.locator("summary", has_text="Correct this entry").click()
-    entry.get_by_label("What you covered").fill("A blank page to finished minutes, twice")
-    entry.get_by_label("Notes (optional)").fill("The second time, without help.")
+    entry_id = entry.get_attribute("id").removeprefix("session-")
+    if js_enabled:
+        set_marker(senior)
+    entry.get_by_text("Correct this entry").click()
+    # The entry's own form (wherever it is shown), filled with what the log holds.
+    correction = senior.locator(f"form[action='{path}/sessions/{entry_id}']")
+    expect(correction.get_by_label("Date")).to_have_value(today.isoformat())
+    expect(correction.get_by_label("Agenda item")).to_have_value(
+        re.compile(r"^\d+$")  # "Show me", not "Something else"
+    )
+    expect(correction.get_by_label("What you covered")).to_have_value(
+        "A blank page to finished minutes"
+    )
+    if js_enabled:
+        assert marker_survived(senior), "opening the correction reloaded the page"
+    correction.get_by_label("What you covered").fill("A blank page to finished minutes, twice")
+    correction.get_by_label("Notes (optional)").fill("The second time, without help.")
     submit(
         senior,
-        entry.get_by_role("button", name="Save changes"),
+        correction.get_by_role("button", name="Save changes"),
         anchor="sessions",
         message="The session is updated.",
         **how,
@@ -483,31 +497,15 @@ def test_a_pair_plans_logs_and_completes_a_quarter(
 
 # --- sections that depend on each other -------------------------------------------------
 
-# Defects pinned by the two tests below. With htmx only the changed section is swapped;
-# these tests fail (strictly expected to, with JavaScript on) until the sections that
-# depend on the change are swapped too (hx-swap-oob, as reflections already do for the
-# quarter's heading). Remove the xfail when fixed.
-STALE_AGENDA = (
-    "portal/pairings/views.py answer(): an agenda change swaps only #quarter-current, so "
-    "the 'Agenda item' select of 'Log a session' (#sessions) keeps the old titles, lacks "
-    "added items and still offers removed ones (which then fail with a 422)"
-)
-STALE_LOG_FORM = (
-    "portal/pairings/views.py answer(): the reflection that completes the quarter swaps "
-    "#reflections and #quarter-current, not #sessions, so 'Log a session' stays on the page "
-    "and answers 409 'This quarter is complete' when used"
-)
+# With htmx only the changed section is swapped; these two check that the sections that
+# depend on the change follow it (hx-swap-oob), as a reload would show them.
 
 
 def test_the_session_form_offers_the_agenda_as_it_now_stands(
-    page: Page, live_server, base_url, js_enabled, request
+    page: Page, live_server, base_url, js_enabled
 ):
     """Right after the agenda changes, "Log a session" offers its items as they now are:
     the new title, the added item, not the removed one; and the added item can be logged."""
-    if js_enabled:
-        request.applymarker(
-            pytest.mark.xfail(strict=True, raises=AssertionError, reason=STALE_AGENDA)
-        )
     senior_email, senior_id = new_member(live_server, "senior", SENIOR_NAME)
     _, junior_id = new_member(live_server, "junior", JUNIOR_NAME)
     pairing_id = start_pairing(live_server, senior_id, junior_id)
@@ -548,15 +546,9 @@ def test_the_session_form_offers_the_agenda_as_it_now_stands(
     expect(entries(page).first).to_contain_text(ADDED_TITLE)
 
 
-def test_a_completed_quarter_offers_no_more_logging(
-    page: Page, live_server, base_url, js_enabled, request
-):
+def test_a_completed_quarter_offers_no_more_logging(page: Page, live_server, base_url, js_enabled):
     """The reflection that completes the quarter leaves the page as a reload shows it:
     complete, with no goal, agenda or "Log a session" forms, and the renewal offered."""
-    if js_enabled:
-        request.applymarker(
-            pytest.mark.xfail(strict=True, raises=AssertionError, reason=STALE_LOG_FORM)
-        )
     senior_email, senior_id = new_member(live_server, "senior", SENIOR_NAME)
     _, junior_id = new_member(live_server, "junior", JUNIOR_NAME)
     pairing_id = start_pairing(live_server, senior_id, junior_id)
