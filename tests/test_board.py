@@ -858,6 +858,24 @@ def test_accepting_an_answer_starts_a_pairing_and_tells_everyone(
     assert "Quarter 1: ChatGPT" in page
 
 
+def test_a_matched_request_leads_its_two_members_to_their_pairing(app, client, people, answered):
+    sign_in(client, SENIOR)
+    accepted = client.post(f"/requests/{answered['request']}/answers/{answered['chosen']}/accept")
+    pairing_url = accepted.headers["Location"]
+    link = f'href="{pairing_url}">Go to your pairing page'
+    assert link in text(client.get(f"/requests/{answered['request']}"))
+    client.post("/logout")
+    sign_in(client, JUNIOR)
+    assert link in text(client.get(f"/requests/{answered['request']}"))
+    client.post("/logout")
+    sign_in(client, THIRD)  # answered, but not chosen: the request is simply matched
+    page = text(client.get(f"/requests/{answered['request']}"))
+    assert "Go to your pairing page" not in page
+    assert "This request is matched" in page
+    client.post("/logout")
+    assert "Go to your pairing page" not in text(client.get(f"/requests/{answered['request']}"))
+
+
 def test_a_matched_request_leaves_the_board_and_shows_on_its_status_filter(
     app, client, people, answered
 ):

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.board import bp, queries, services
 from portal.board.forms import ActionForm, AnswerForm, RequestForm
-from portal.board.models import Answer, AnswerStatus
+from portal.board.models import Answer, AnswerStatus, Pairing, Status
 from portal.board.refusals import domain_errors
 from portal.extensions import db
 from portal.members.forms import parse_tags
@@ -134,10 +134,20 @@ def request_context(item, **overrides) -> dict:
     mine = None
     if current_user.is_authenticated:
         mine = next((a for a in answers if a.author_id == current_user.id), None)
+    pairing = None
+    if item.status is Status.MATCHED and current_user.is_authenticated:
+        # The two members of the pairing it became find their way to it from here.
+        pairing = db.session.scalar(
+            db.select(Pairing).where(
+                Pairing.request_id == item.id,
+                db.or_(Pairing.senior_id == current_user.id, Pairing.junior_id == current_user.id),
+            )
+        )
     context = {
         "item": item,
         "answers": answers,
         "mine": mine,
+        "pairing": pairing,
         "answer_form": AnswerForm(formdata=None),
         "action": ActionForm(formdata=None),
     }
