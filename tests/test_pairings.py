@@ -11,11 +11,12 @@ answers 422 with what was typed and a message next to the field; refusals answer
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
@@ -47,6 +48,7 @@ REFLECTION = {
     "taught": "Which numbers in a board note a chairman reads first.",
     "next_quarter": "Spreadsheets with formulas we can both check.",
 }
+COMPLETE = r'<span class="badge[^"]*">Complete</span>'
 ADMIN_NOTICE = "You are reading this pairing as an admin. Only its two members can change it."
 
 
@@ -61,12 +63,18 @@ def today() -> date:
     return datetime.now(MEMBERS_ZONE).date()
 
 
+def local_date(moment: datetime, zone: ZoneInfo) -> date:
+    """The calendar date in `zone` of a naive UTC moment from the database."""
+    return moment.replace(tzinfo=UTC).astimezone(zone).date()
+
+
 @dataclass
 class Pair:
     id: int
     senior: int
     junior: int
     items: list[int]  # quarter 1's agenda, in order
+    since: int  # the last notification made before the pairing began (for the answer)
 
     @property
     def page(self) -> str:
@@ -91,7 +99,8 @@ def make_pairing(app, senior_id: int, junior_id: int, tool: str = "ChatGPT") -> 
         pairing = board.accept_answer(senior, request, answer).pairing
         quarter = pairings.current_quarter(pairing)
         items = [item.id for item in pairings.agenda([quarter.id])[quarter.id]]
-        return Pair(pairing.id, senior_id, junior_id, items)
+        since = db.session.scalar(sa.select(sa.func.max(Notification.id)))
+        return Pair(pairing.id, senior_id, junior_id, items, since)
 
 
 def fetch(app, model, *where, order=None) -> list[dict]:
@@ -133,8 +142,11 @@ def entries(app, pair: Pair) -> list[dict]:
     return fetch(app, SessionEntry, SessionEntry.pairing_id == pair.id)
 
 
-def notifications_of(app, member_id: int) -> list[dict]:
-    return fetch(app, Notification, Notification.member_id == member_id)
+def notices(app, pair: Pair, member_id: int) -> list[dict]:
+    """The member's in-app notices about the pairing, since it began."""
+    return fetch(
+        app, Notification, Notification.member_id == member_id, Notification.id > pair.since
+    )
 
 
 WATCHED = (
@@ -406,7 +418,7 @@ def test_an_admin_posting_an_empty_form_is_refused_not_corrected(app, pair, as_m
 
 @pytest.mark.parametrize("name", CHANGES)
 def test_an_unknown_pairing_is_404_on_every_url(pair, as_member, name):
-    missing = Pair(pair.id + 1000, pair.senior, pair.junior, pair.items)
+    missing = dataclasses.replace(pair, id=pair.id + 1000)
     assert as_member("senior").get(missing.page).status_code == 404
     url, data = change(name, missing)
     assert as_member("senior").post(url, data=data).status_code == 404
@@ -637,6 +649,9 @@ def test_either_member_adds_an_item_at_the_end_of_the_agenda(app, pair, as_membe
         assert response.status_code == 200
         assert_fragment(response, "quarter-current")
         page = text(response)
+        choices = re.search(r'<select[^>]*hx-swap-oob="true"[^>]*>.*?</select>', page, re.S)
+        assert choices, "the log's agenda choices follow the agenda"
+        assert "Minutes from a recording</option>" in choices.group(0)
     else:
         assert response.status_code == 303
         page = text(as_member("senior").get(pair.page))
@@ -762,6 +777,21 @@ def test_the_agenda_and_goals_stop_changing_once_the_quarter_is_complete(
     assert f'action="{pair.page}/goals' not in page
 
 
+@pytest.mark.parametrize("name", ["goal", "add item", "edit item", "log session", "reflect"])
+def test_a_stale_form_with_a_mistake_on_a_complete_quarter_is_refused_not_corrected(
+    app, pair, as_member, name
+):
+    """The partner completed the quarter while this page was open: the answer is the
+    refusal (409, with its message), not a 422 for a form the page no longer shows."""
+    url, data = ready(app, pair, name, **INVALID[name][0])
+    complete_quarter(app, pair)
+    before = snapshot(app)
+    response = as_member("senior").post(url, data=data, headers=HX)
+    assert response.status_code == 409, text(response)[:300]
+    assert "Nothing was changed." in text(response)
+    assert snapshot(app) == before
+
+
 # --- the session log ----------------------------------------------------------------------
 
 
@@ -791,7 +821,7 @@ def test_a_session_dated_today_is_logged_with_its_agenda_item(app, pair, as_memb
     logged = fragment_of(text(as_member("senior").get(pair.page)), f"session-{row['id']}")
     assert "Prompts for a board note" in logged
     assert "Show me" in logged
-    assert "1 session logged" in text(as_member("senior").get(pair.page))
+    assert "1 session this quarter" in text(as_member("senior").get(pair.page))
 
 
 def test_a_session_logged_over_htmx_answers_the_session_log(app, pair, as_member):
@@ -808,6 +838,7 @@ def test_a_session_the_day_the_pairing_began_is_accepted_and_the_day_before_refu
 ):
     began = utcnow() - timedelta(days=10)
     set_columns(app, Pairing, pair.id, started_at=began)
+    first_day = local_date(began, MEMBERS_ZONE)  # India is ahead of UTC: never earlier
     url = f"{pair.page}/sessions"
     refused = as_member("senior").post(
         url, data=session_data(held_on=(began.date() - timedelta(days=1)).isoformat())
@@ -815,9 +846,9 @@ def test_a_session_the_day_the_pairing_began_is_accepted_and_the_day_before_refu
     assert refused.status_code == 422
     assert re.search(r'id="held_on-error">This pairing began on', text(refused))
     assert entries(app, pair) == []
-    accepted = as_member("senior").post(url, data=session_data(held_on=began.date().isoformat()))
+    accepted = as_member("senior").post(url, data=session_data(held_on=first_day.isoformat()))
     assert accepted.status_code == 303
-    assert [row["held_on"] for row in entries(app, pair)] == [began.date()]
+    assert [row["held_on"] for row in entries(app, pair)] == [first_day]
 
 
 def test_a_member_west_of_utc_logs_a_session_on_the_local_day_the_pairing_began(
@@ -829,8 +860,7 @@ def test_a_member_west_of_utc_logs_a_session_on_the_local_day_the_pairing_began(
     began = min(now, now.replace(hour=0, minute=0, second=30, microsecond=0))
     set_columns(app, Pairing, pair.id, started_at=began)
     set_columns(app, Member, people["senior"], timezone="America/Los_Angeles")
-    zone = ZoneInfo("America/Los_Angeles")
-    local_start = began.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).date()
+    local_start = local_date(began, ZoneInfo("America/Los_Angeles"))
     response = as_member("senior").post(
         f"{pair.page}/sessions", data=session_data(held_on=local_start.isoformat())
     )
@@ -952,9 +982,11 @@ def test_either_member_corrects_an_entry_through_its_prefixed_fields(app, pair, 
     ],
     ids=["no covered", "future", "foreign item"],
 )
-def test_an_invalid_correction_reopens_the_entrys_form_and_changes_nothing(
+def test_an_invalid_correction_shows_the_entrys_form_again_and_changes_nothing(
     app, pair, other_pair, as_member, changes, field, htmx
 ):
+    """htmx: the log, with the entry's form open in its place; without JS: the
+    correction page again. Either way the message is next to the field."""
     entry = log_entry(app, pair, covered="Prompts as logged")
     values = {"tomorrow": today() + timedelta(days=1), "foreign": other_pair.items[0]}
     data = edit_data(entry, **{key: value.format(**values) for key, value in changes.items()})
@@ -963,11 +995,50 @@ def test_an_invalid_correction_reopens_the_entrys_form_and_changes_nothing(
         f"{pair.page}/sessions/{entry}", data=data, headers=HX if htmx else {}
     )
     assert response.status_code == 422
-    corrected = fragment_of(text(response), f"session-{entry}")
-    assert re.search(r'<details class="edit"\s+open>', corrected)
+    if htmx:
+        assert_fragment(response, "sessions")
+        corrected = fragment_of(text(response), f"session-{entry}")
+    else:
+        assert_full_page(response)
+        corrected = text(response)
+    assert re.search(rf'<form[^>]*action="{pair.page}/sessions/{entry}"', corrected)
     assert f'id="s{entry}-{field}-error"' in corrected
     assert "Ravi added the notes." in corrected
     assert snapshot(app) == before
+
+
+def test_correct_this_entry_opens_its_form_in_place_or_on_its_own_page(app, pair, as_member):
+    entry = log_entry(app, pair, covered="Prompts as logged", notes="First notes.")
+    url = f"{pair.page}/sessions/{entry}/edit"
+    assert f'href="{url}"' in text(as_member("junior").get(pair.page))
+    htmx = as_member("junior").get(url, headers=HX)
+    assert htmx.status_code == 200
+    assert "<html" not in text(htmx)
+    assert re.match(rf'\s*<li class="session-entry" id="session-{entry}">', text(htmx))
+    plain = as_member("junior").get(url)
+    assert plain.status_code == 200
+    assert_full_page(plain)
+    for response in (htmx, plain):
+        form = text(response)
+        assert re.search(rf'<form[^>]*action="{pair.page}/sessions/{entry}"', form)
+        assert 'value="Prompts as logged"' in form
+        assert "First notes." in form
+        assert f'name="s{entry}-covered"' in form
+
+
+@pytest.mark.parametrize(("who", "status"), [("stranger", 404), ("admin", 403)])
+def test_only_the_two_members_open_an_entrys_correction_form(app, pair, as_member, who, status):
+    entry = log_entry(app, pair)
+    url = f"{pair.page}/sessions/{entry}/edit"
+    assert as_member(who).get(url).status_code == status
+    assert as_member(who).get(url, headers=HX).status_code == status
+    anonymous = as_member("anonymous").get(url)
+    assert urlsplit(anonymous.headers["Location"]).path == "/login"
+
+
+def test_the_correction_form_of_another_pairings_entry_is_404(app, pair, other_pair, as_member):
+    foreign = log_entry(app, other_pair, covered="Their session")
+    assert as_member("senior").get(f"{pair.page}/sessions/{foreign}/edit").status_code == 404
 
 
 def test_an_entry_of_another_pairing_is_404(app, pair, other_pair, as_member):
@@ -1005,7 +1076,7 @@ def test_the_first_reflection_tells_the_partner_in_the_app_and_by_email(app, pai
     [reflection] = fetch(app, Reflection)
     assert reflection["member_id"] == pair.senior
     assert reflection["learned"] == REFLECTION["learned"]
-    [notice] = notifications_of(app, pair.junior)
+    [notice] = notices(app, pair, pair.junior)
     assert "Asha Kulkarni reflected" in notice["text"]
     assert notice["url"] == f"{pair.page}#reflections"
     mail = smtp.last(JUNIOR)
@@ -1035,11 +1106,11 @@ def test_the_second_reflection_completes_the_quarter(app, pair, as_member, smtp)
     response = as_member("senior").post(f"{pair.page}/reflection", data=REFLECTION)
     assert response.status_code == 303
     assert quarters(app, pair)[0]["completed_at"] is not None
-    assert "is complete" in notifications_of(app, pair.junior)[-1]["text"]
+    assert "is complete" in notices(app, pair, pair.junior)[-1]["text"]
     assert [m for m in smtp.to(JUNIOR) if "reflected" in m["Subject"]] == []
     for who in ("senior", "junior"):
         page = text(as_member(who).get(pair.page))
-        assert '<span class="badge">Complete</span>' in page
+        assert re.search(COMPLETE, page)
         assert f'action="{pair.page}/renew"' in page
         assert "Start quarter 2" in page
         assert f'action="{pair.page}/reflection"' not in page
@@ -1058,9 +1129,12 @@ def test_a_reflection_over_htmx_also_updates_the_quarters_heading(app, pair, as_
         r'<section id="quarter-current"[^>]*hx-swap-oob="true"[^>]*>.*?</section>', body, re.S
     )
     assert oob, body
-    assert '<span class="badge">Complete</span>' in oob.group(0)
+    assert re.search(COMPLETE, oob.group(0))
     assert body.index('id="reflections"') < body.index('id="quarter-current"')
     assert body.count('id="quarter-current"') == 1
+    log = re.search(r'<section id="sessions"[^>]*hx-swap-oob="true"[^>]*>.*?</section>', body, re.S)
+    assert log, "the log follows: it takes no more sessions this quarter"
+    assert f'action="{pair.page}/sessions"' not in log.group(0)
 
 
 def test_a_reflection_can_be_changed_until_the_partner_writes_theirs(app, pair, as_member, smtp):
@@ -1069,7 +1143,7 @@ def test_a_reflection_can_be_changed_until_the_partner_writes_theirs(app, pair, 
     assert as_member("senior").post(f"{pair.page}/reflection", data=changed).status_code == 303
     [reflection] = fetch(app, Reflection)
     assert reflection["learned"] == "Second thoughts, better ones."
-    assert len(notifications_of(app, pair.junior)) == 1
+    assert len(notices(app, pair, pair.junior)) == 1
     assert len([m for m in smtp.to(JUNIOR) if "reflected" in m["Subject"]]) == 1
 
 
@@ -1104,7 +1178,7 @@ def test_renewing_a_complete_quarter_starts_the_next_from_the_template(app, pair
     assert second["number"] == 2
     assert (second["junior_goal"], second["senior_goal"], second["completed_at"]) == ("", "", None)
     assert [row["title"] for row in agenda(app, pair)] == TEMPLATE_TITLES
-    assert "started quarter 2" in notifications_of(app, pair.senior)[-1]["text"]
+    assert "started quarter 2" in notices(app, pair, pair.senior)[-1]["text"]
     page = text(as_member("senior").get(pair.page))
     assert "Quarter 2: Claude" in page
     assert agenda_titles(page) == TEMPLATE_TITLES
@@ -1137,6 +1211,7 @@ def test_ending_needs_a_reason_of_3_to_500_characters(app, pair, as_member, reas
 
 def test_ending_a_pairing_keeps_its_page_as_a_record_with_the_reason(app, pair, as_member, people):
     reason = "My new job leaves no Saturdays free."
+    entry = log_entry(app, pair, covered="Our one session")
     response = as_member("junior").post(f"{pair.page}/end", data={"reason": reason})
     assert response.status_code == 303
     assert response.headers["Location"] == pair.page
@@ -1144,14 +1219,17 @@ def test_ending_a_pairing_keeps_its_page_as_a_record_with_the_reason(app, pair, 
     assert row["status"] is PairingStatus.ENDED
     assert (row["end_reason"], row["ended_by_id"]) == (reason, people["junior"])
     assert row["ended_at"] is not None
-    [notice] = notifications_of(app, pair.senior)
+    [notice] = notices(app, pair, pair.senior)
     assert "Ravi Iyer ended your pairing" in notice["text"]
     for who in ("senior", "junior", "admin"):
         page = text(as_member(who).get(pair.page))
         assert "This pairing has ended." in page
         assert f"Reason given: {reason}" in page
-        for form in ("goals", "agenda", "sessions", "reflection", "end", "renew"):
+        for form in ("goals", "agenda", "sessions", "reflection", "end", "renew", "messages"):
             assert f'action="{pair.page}/{form}' not in page
+        assert "Our one session" in page
+        assert "Correct this entry" not in page
+    assert as_member("senior").get(f"{pair.page}/sessions/{entry}/edit").status_code == 409
     assert "Ended" in text(as_member("senior").get("/pairings/"))
 
 
@@ -1209,7 +1287,7 @@ def test_a_message_reaches_the_partner_in_the_app_and_by_email(app, pair, as_mem
     [message] = fetch(app, Message)
     assert (message["author_id"], message["body"]) == (pair.senior, body)
     assert body in text(as_member("junior").get(pair.page))
-    [notice] = notifications_of(app, pair.junior)
+    [notice] = notices(app, pair, pair.junior)
     assert notice["url"] == f"{pair.page}#messages"
     [mail] = message_mails(smtp, JUNIOR)
     assert mail["Subject"] == "Asha Kulkarni sent you a message"
@@ -1224,11 +1302,23 @@ def test_a_burst_of_messages_sends_one_email_until_the_notice_is_read(app, pair,
         assert as_member("senior").post(url, data={"body": body}).status_code == 303
     assert len(fetch(app, Message)) == 3
     assert len(message_mails(smtp, JUNIOR)) == 1
-    assert len([n for n in notifications_of(app, pair.junior) if not n["read_at"]]) == 1
+    assert len([n for n in notices(app, pair, pair.junior) if not n["read_at"]]) == 1
     assert as_member("junior").post("/notifications/read", data={}).status_code == 303
     as_member("senior").post(url, data={"body": "Sunday it is."})
+    as_member("senior").post(url, data={"body": "At ten."})
     assert len(message_mails(smtp, JUNIOR)) == 2
     assert "Sunday it is." in message_mails(smtp, JUNIOR)[-1].get_content()
+
+
+def test_opening_the_pairing_page_reads_the_message_notice(app, pair, as_member, smtp):
+    url = f"{pair.page}/messages"
+    as_member("senior").post(url, data={"body": "Hello!"})
+    as_member("senior").post(url, data={"body": "Saturday?"})
+    assert len(message_mails(smtp, JUNIOR)) == 1
+    as_member("junior").get(pair.page)
+    assert [n["read_at"] is not None for n in notices(app, pair, pair.junior)] == [True]
+    as_member("senior").post(url, data={"body": "Or Sunday?"})
+    assert len(message_mails(smtp, JUNIOR)) == 2
 
 
 def test_a_partner_who_stopped_message_emails_still_gets_the_notice(app, pair, as_member, smtp):
@@ -1239,7 +1329,7 @@ def test_a_partner_who_stopped_message_emails_still_gets_the_notice(app, pair, a
     as_member("junior").post("/notifications/read", data={})
     as_member("senior").post(url, data={"body": "Are you there?"})
     assert len(message_mails(smtp, JUNIOR)) == 1
-    unread = [n for n in notifications_of(app, pair.junior) if not n["read_at"]]
+    unread = [n for n in notices(app, pair, pair.junior) if not n["read_at"]]
     assert [n["url"] for n in unread] == [f"{pair.page}#messages"]
     reply = as_member("junior").post(url, data={"body": "Yes, here."})
     assert reply.status_code == 303
@@ -1374,6 +1464,7 @@ def test_what_members_write_is_escaped_on_the_page_and_in_fragments(app, pair, a
         senior.post(f"{p}/goals/senior", data={"goal": payload * 50}, headers=HX),
     ]
     answers.append(junior.get(p))  # the senior's reflection, hidden from the junior for now
+    answers += [junior.get(f"{p}/sessions/{entry}/edit", headers=h) for h in ({}, HX)]
     answers.append(
         junior.post(f"{p}/reflection", data=dict.fromkeys(REFLECTION, payload), headers=HX)
     )

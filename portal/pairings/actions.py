@@ -15,7 +15,14 @@ from portal.pairings.forms import (
     SessionForm,
     SharingForm,
 )
-from portal.pairings.views import answer, dates_for, load, load_for_change, session_form
+from portal.pairings.views import (
+    answer,
+    dates_for,
+    load,
+    load_for_change,
+    load_for_quarter_change,
+    session_form,
+)
 from portal.web.htmx import is_htmx, redirect_to
 
 
@@ -32,7 +39,7 @@ def _session_input(form: SessionForm) -> services.SessionInput:
 @login_required
 @domain_errors
 def log_session(pairing_id: int):
-    found = load_for_change(pairing_id)
+    found = load_for_quarter_change(pairing_id)
     current = services.current_quarter(found)
     form = session_form(services.agenda([current.id])[current.id], bound=True)
     if form.validate():
@@ -98,7 +105,7 @@ def edit_session(pairing_id: int, entry_id: int):
 @login_required
 @domain_errors
 def reflect(pairing_id: int):
-    found = load_for_change(pairing_id)
+    found = load_for_quarter_change(pairing_id)
     form = ReflectionForm()
     if form.validate():
         try:

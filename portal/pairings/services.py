@@ -170,6 +170,10 @@ def _open_for_changes(pairing: Pairing, member: Member) -> str:
     return side
 
 
+def check_quarter_open(pairing: Pairing) -> None:
+    _open_quarter(pairing)
+
+
 def _open_quarter(pairing: Pairing) -> Quarter:
     quarter = current_quarter(pairing)
     if quarter.is_complete:

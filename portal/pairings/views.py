@@ -55,6 +55,14 @@ def load_for_change(pairing_id: int) -> Pairing:
     return found
 
 
+def load_for_quarter_change(pairing_id: int) -> Pairing:
+    """As `load_for_change`, for what only the quarter under way takes (goals, agenda,
+    the log, reflections): a completed quarter answers 409, before any form is read."""
+    found = load_for_change(pairing_id)
+    services.check_quarter_open(found)
+    return found
+
+
 def session_form(items, entry=None, bound: bool = False) -> SessionForm:
     """The form to log a session (entry None) or to correct one; `bound` reads the POST."""
     source = {} if bound else {"formdata": None}
@@ -201,7 +209,7 @@ def pairing(pairing_id: int):
 @login_required
 @domain_errors
 def goal(pairing_id: int, side: str):
-    found = load_for_change(pairing_id)
+    found = load_for_quarter_change(pairing_id)
     form = GoalForm()
     if not form.validate():
         return answer(found, "quarter", status=422, goal_form=form)
@@ -213,7 +221,7 @@ def goal(pairing_id: int, side: str):
 @login_required
 @domain_errors
 def add_item(pairing_id: int):
-    found = load_for_change(pairing_id)
+    found = load_for_quarter_change(pairing_id)
     form = ItemForm()
     if not form.validate():
         return answer(found, "quarter", status=422, item_form=form)
@@ -232,7 +240,7 @@ def _item(found: Pairing, change, *args) -> None:
 @login_required
 @domain_errors
 def edit_item(pairing_id: int, item_id: int):
-    found = load_for_change(pairing_id)
+    found = load_for_quarter_change(pairing_id)
     form = ItemForm(prefix=f"i{item_id}")
     if not form.validate():
         return answer(found, "quarter", status=422, item_forms={item_id: form})
@@ -244,7 +252,7 @@ def edit_item(pairing_id: int, item_id: int):
 @login_required
 @domain_errors
 def move_item(pairing_id: int, item_id: int):
-    found = load_for_change(pairing_id)
+    found = load_for_quarter_change(pairing_id)
     form = MoveForm()
     if not form.validate() or form.direction.data not in ("up", "down"):
         abort(400)
@@ -256,7 +264,7 @@ def move_item(pairing_id: int, item_id: int):
 @login_required
 @domain_errors
 def delete_item(pairing_id: int, item_id: int):
-    found = load_for_change(pairing_id)
+    found = load_for_quarter_change(pairing_id)
     if not ActionForm().validate():
         abort(400)
     _item(found, services.delete_item, item_id)
