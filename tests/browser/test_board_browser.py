@@ -253,8 +253,10 @@ def test_senior_accepts_an_answer_and_the_request_is_matched(
     page.get_by_role("link", name="The request that started it").click()
     expect(page).to_have_url(f"{base_url}/requests/{request_id}")
     expect(page.locator(".card-kind .status")).to_have_text("Matched")
-    expect(page.get_by_text("This request is matched and takes no new answers")).to_be_visible()
+    expect(page.get_by_text("This request became your pairing")).to_be_visible()
     expect(page.get_by_role("button", name="Accept this answer")).to_have_count(0)
+    page.get_by_role("link", name="Go to your pairing page").click()
+    expect(page).to_have_url(re.compile(r"/pairings/\d+$"))
     assert request_row(live_server, request_id).status is Status.MATCHED
 
     # The junior sees it matched too, with their answer accepted, and is told.
@@ -318,7 +320,6 @@ def test_filters_update_the_list_and_the_url(page: Page, live_server, base_url, 
     expect(kind).to_have_value("offering")
     expect(search).to_have_value(token)
 
-    page.go_back()
     expect(page).not_to_have_url(filtered_url)
     if js_enabled:
         expect(page).to_have_url(re.compile(rf"[?&]q={token}(&|$)"))
