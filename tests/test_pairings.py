@@ -608,10 +608,10 @@ def test_a_member_cannot_write_the_partners_goal(app, pair, as_member, who):
 
 
 @pytest.mark.parametrize("side", ["mentor", "admin", "Senior"])
-def test_a_goal_for_an_unknown_side_is_refused(app, pair, as_member, side):
+def test_a_goal_for_an_unknown_side_is_not_found(app, pair, as_member, side):
     before = snapshot(app)
     response = as_member("senior").post(f"{pair.page}/goals/{side}", data={"goal": "Mine."})
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert snapshot(app) == before
 
 
@@ -1553,3 +1553,139 @@ def test_a_plain_form_with_its_csrf_field_goes_through(app, pair, with_csrf, nam
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form.group(0)).group(1)
     response = client.post(url, data={**data, "csrf_token": token})
     assert response.status_code == 303, text(response)[:300]
+
+
+# --- from the review: races, departures, past quarters, the export ---------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["message", "log session", "reflect", "add item", "goal", "renew"],
+)
+def test_a_change_loaded_before_the_partner_ended_the_pairing_is_refused(app, pair, name):
+    """The status is read again under the pairing's lock: a request that loaded the
+    pairing just before the partner ended it changes nothing."""
+    if name == "renew":
+        complete_quarter(app, pair)
+    calls = {
+        "message": (pairings.post_message, "Still there?"),
+        "log session": (
+            pairings.log_session,
+            pairings.SessionInput(held_on=today(), agenda_item_id=None, covered="Late"),
+            today(),
+        ),
+        "reflect": (pairings.reflect, *REFLECTION.values()),
+        "add item": (pairings.add_item, "One more", ""),
+        "goal": (pairings.set_goal, "senior", "Judgement"),
+        "renew": (pairings.renew, "Excel"),
+    }
+    change, *args = calls[name]
+    with app.app_context():
+        loaded = db.session.get(Pairing, pair.id)  # this request has the pairing in hand
+        senior = db.session.get(Member, pair.senior)
+        assert loaded.is_active
+        with db.engine.begin() as other:  # meanwhile the partner ends it
+            other.execute(sa.update(Pairing).where(Pairing.id == pair.id).values(status="ended"))
+        before = snapshot(app)
+        with pytest.raises(pairings.Conflict, match="has ended"):
+            change(loaded, senior, *args)
+    assert snapshot(app) == before
+
+
+def test_a_departure_completes_a_pairing_whose_quarters_are_all_complete_and_tells_the_partner(
+    app, pair
+):
+    complete_quarter(app, pair)
+    with app.app_context():
+        from portal.members import services as members
+
+        members.delete_account(db.session.get(Member, pair.senior))
+    assert pairing_row(app, pair)["status"] is PairingStatus.COMPLETED
+    latest = notices(app, pair, pair.junior)[-1]
+    assert latest["text"].startswith("Your pairing partner has left the club")
+    assert "Asha" not in latest["text"]  # the member who left takes their name along
+
+
+def test_a_departure_mid_quarter_ends_the_pairing(app, pair):
+    with app.app_context():
+        from portal.members import services as members
+
+        members.delete_account(db.session.get(Member, pair.junior))
+    assert pairing_row(app, pair)["status"] is PairingStatus.ENDED
+
+
+def test_a_past_quarters_log_entry_cannot_be_rewritten(app, pair, as_member):
+    entry = log_entry(app, pair, covered="First quarter's session")
+    complete_quarter(app, pair)
+    as_service(app, pair, pair.senior, pairings.renew, "Excel")
+    before = snapshot(app)
+    url = f"{pair.page}/sessions/{entry}"
+    for response in (
+        as_member("junior").get(f"{url}/edit"),
+        as_member("junior").post(
+            url, data={f"s{entry}-held_on": today().isoformat(), f"s{entry}-covered": "Rewritten"}
+        ),
+    ):
+        assert response.status_code == 409
+        assert "Past quarters are kept as they were" in text(response)
+    assert snapshot(app) == before
+
+
+def test_a_complete_quarters_log_entries_are_kept_as_they_are(app, pair, as_member):
+    entry = log_entry(app, pair)
+    complete_quarter(app, pair)
+    page = text(as_member("senior").get(pair.page))
+    assert "Correct this entry" not in page
+    response = as_member("senior").get(f"{pair.page}/sessions/{entry}/edit")
+    assert response.status_code == 409
+
+
+def test_the_export_gives_an_entry_to_the_member_who_last_wrote_it(app, pair, as_member):
+    entry = log_entry(app, pair, covered="Asha's words", notes="ASHA-NOTE")
+    corrected = as_member("junior").post(
+        f"{pair.page}/sessions/{entry}",
+        data={
+            f"s{entry}-held_on": today().isoformat(),
+            f"s{entry}-covered": "Ravi's words",
+            f"s{entry}-notes": "RAVI-NOTE",
+        },
+    )
+    assert corrected.status_code == 303
+    senior_export = as_member("senior").get("/account/export").get_data(as_text=True)
+    junior_export = as_member("junior").get("/account/export").get_data(as_text=True)
+    assert "RAVI-NOTE" not in senior_export
+    assert "RAVI-NOTE" in junior_export
+
+
+def test_renewing_after_the_partner_renewed_names_the_quarter_they_started(app, pair, as_member):
+    complete_quarter(app, pair)
+    first = as_member("junior").post(f"{pair.page}/renew", data={"tool": "Excel", "quarter": "1"})
+    assert first.status_code == 303
+    before = snapshot(app)
+    second = as_member("senior").post(f"{pair.page}/renew", data={"tool": "Canva", "quarter": "1"})
+    assert second.status_code == 409
+    assert "has already started quarter 2: Excel" in text(second)
+    assert snapshot(app) == before
+
+
+def test_the_partners_goal_is_refused_before_its_text_is_read(app, pair, as_member):
+    before = snapshot(app)
+    response = as_member("junior").post(f"{pair.page}/goals/senior", data={"goal": "x" * 601})
+    assert response.status_code == 403
+    assert snapshot(app) == before
+
+
+def test_a_first_reflection_swaps_only_the_reflections_under_htmx(app, pair, as_member):
+    response = as_member("senior").post(
+        f"{pair.page}/reflection", data=REFLECTION, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    assert 'hx-swap-oob="true"' not in text(response)
+
+
+def test_dates_on_the_page_are_the_members_own(app, pair, as_member):
+    """A pairing that began at 20:00 UTC began the next day in India."""
+    set_columns(app, Pairing, pair.id, started_at=datetime(2026, 3, 1, 20, 0))
+    page = text(as_member("senior").get(pair.page))
+    assert "began on <time" in page
+    assert ">2 March 2026</time>" in page

@@ -900,7 +900,7 @@ def test_the_export_holds_the_members_own_pairing_rows(app, people, history):
         }
         assert quarter["agenda"] == ["Show me", "Try it on my real work", "Teach it back"]
         assert quarter["completed_at"]
-    assert sorted(e["notes"] for e in first["sessions_i_logged"]) == [
+    assert sorted(e["notes"] for e in first["sessions_in_my_words"]) == [
         mark("asha", "notes1", 1),
         mark("asha", "notes1", 2),
     ]
@@ -910,7 +910,7 @@ def test_the_export_holds_the_members_own_pairing_rows(app, people, history):
     assert second["status"] == "active"
     assert second["quarters"][0]["my_goal"] == ""
     assert second["quarters"][0]["my_reflection"]["learned"] == mark("asha", "learned", 1)
-    assert second["sessions_i_logged"] == []
+    assert second["sessions_in_my_words"] == []
     assert second["my_messages"] == []
 
     # Nothing the partners wrote: not their goals, notes, reflections or messages.
@@ -931,7 +931,7 @@ def test_the_partners_export_holds_theirs_and_none_of_the_others(app, people, hi
         mark("ravi", "taught", 1),
         mark("ravi", "taught", 2),
     ]
-    assert [e["covered"] for e in first["sessions_i_logged"]] == [mark("ravi", "covered1", 1)]
+    assert [e["covered"] for e in first["sessions_in_my_words"]] == [mark("ravi", "covered1", 1)]
     assert [m["body"] for m in first["my_messages"]] == [mark("ravi", "message1")]
     assert re.findall(r"marker-(?:asha|meera)-[\w-]+", body) == []
     assert "marker-end-reason" not in body

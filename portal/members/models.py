@@ -18,6 +18,15 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def time_zone(name: str | None):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name or "Asia/Kolkata")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Asia/Kolkata")
+
+
 class Role(enum.StrEnum):
     SENIOR = "senior"
     JUNIOR = "junior"
@@ -119,6 +128,11 @@ class Member(UserMixin, db.Model):
     @property
     def wants_to_learn(self) -> list[str]:
         return self.tag_list("learn")
+
+    @property
+    def zone(self):
+        """The member's time zone (India's if theirs is unknown)."""
+        return time_zone(self.timezone)
 
     def wants_notice(self, kind: str) -> bool:
         return bool((self.notify or {}).get(kind, True))

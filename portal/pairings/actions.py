@@ -59,11 +59,12 @@ def log_session(pairing_id: int):
 @domain_errors
 def edit_session_form(pairing_id: int, entry_id: int):
     """Click to edit: htmx swaps the entry for its form; without JS, a page with the form."""
-    found = load_for_change(pairing_id)
+    found = load_for_quarter_change(pairing_id)
     try:
         entry = services.session_of(found, entry_id)
     except LookupError:
         abort(404)
+    services.check_entry_open(found, entry)
     form = session_form(services.agenda([entry.quarter_id])[entry.quarter_id], entry)
     context = {"pairing": found, "entry": entry, "edit_form": form, **dates_for(found)}
     if is_htmx():
@@ -75,11 +76,12 @@ def edit_session_form(pairing_id: int, entry_id: int):
 @login_required
 @domain_errors
 def edit_session(pairing_id: int, entry_id: int):
-    found = load_for_change(pairing_id)
+    found = load_for_quarter_change(pairing_id)
     try:
         entry = services.session_of(found, entry_id)
     except LookupError:
         abort(404)
+    services.check_entry_open(found, entry)
     items = services.agenda([entry.quarter_id])[entry.quarter_id]
     form = session_form(items, entry, bound=True)
     if form.validate():
@@ -149,7 +151,10 @@ def renew(pairing_id: int):
     form = RenewForm()
     if form.validate():
         try:
-            quarter = services.renew(found, current_user, form.tool.data)
+            seen = form.quarter.data or ""
+            quarter = services.renew(
+                found, current_user, form.tool.data, int(seen) if seen.isdigit() else None
+            )
         except services.FieldError as error:
             form.tool.errors = [error.message]
         else:

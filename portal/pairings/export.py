@@ -47,10 +47,10 @@ def export_pairings(member: Member) -> list[dict]:
                     }
                     for q in quarters
                 ],
-                "sessions_i_logged": [
+                "sessions_in_my_words": [
                     {"held_on": e.held_on.isoformat(), "covered": e.covered, "notes": e.notes}
                     for e in pairings.sessions(pairing)
-                    if e.author_id == member.id
+                    if (e.updated_by_id or e.author_id) == member.id
                 ],
                 "my_messages": [
                     {"sent_at": iso(m.created_at), "body": m.body}

@@ -92,6 +92,7 @@ class EndForm(FlaskForm):
 
 
 class RenewForm(FlaskForm):
+    quarter = HiddenField()  # the quarter the member saw end
     tool = StringField(
         "The next tool",
         validators=[

@@ -72,6 +72,9 @@ class SessionEntry(db.Model):
         sa.ForeignKey("agenda_items.id", ondelete="SET NULL"), index=True
     )
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"))
+    # Who last wrote the text (either member may correct an entry): the export gives
+    # each member their own words only.
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
     held_on: Mapped[date] = mapped_column()
     covered: Mapped[str] = mapped_column(sa.String(300))
     notes: Mapped[str] = mapped_column(sa.Text, default="")

@@ -155,8 +155,14 @@ def _side(pairing: Pairing, member: Member) -> str:
 
 
 def _lock(pairing: Pairing) -> None:
-    """Changes to one pairing queue on its row (SQLite already holds the write lock)."""
-    db.session.execute(sa.select(Pairing.id).where(Pairing.id == pairing.id).with_for_update())
+    """Changes to one pairing queue on its row (SQLite already holds the write lock), and
+    the status is read again under the lock: the partner may have ended the pairing
+    since this request loaded it."""
+    status = db.session.scalar(
+        sa.select(Pairing.status).where(Pairing.id == pairing.id).with_for_update()
+    )
+    if status is not PairingStatus.ACTIVE:
+        raise Conflict("This pairing has ended. Its page stays as a record, but it can't change.")
 
 
 def check_can_change(pairing: Pairing, member: Member) -> None:
@@ -203,13 +209,16 @@ def start_quarter(pairing: Pairing, tool: Tool, number: int = 1) -> Quarter:
     return quarter
 
 
-def set_goal(pairing: Pairing, member: Member, side: str, text: str) -> Quarter:
+def check_own_goal(pairing: Pairing, member: Member, side: str) -> None:
     if side not in SIDES:
         raise NotAllowed("There is no such goal.")
-    own = _side(pairing, member)
-    if side != own:
+    if side != _side(pairing, member):
         partner = pairing.partner_of(member.id).display_name
         raise NotAllowed(f"Each of you writes your own goal: this one is for {partner}.")
+
+
+def set_goal(pairing: Pairing, member: Member, side: str, text: str) -> Quarter:
+    check_own_goal(pairing, member, side)
     _open_for_changes(pairing, member)
     with write_transaction():
         _lock(pairing)
@@ -351,16 +360,25 @@ def session_of(pairing: Pairing, entry_id: int) -> SessionEntry:
     return entry
 
 
+def check_entry_open(pairing: Pairing, entry: SessionEntry) -> Quarter:
+    """An entry can be corrected while its quarter is the one under way."""
+    quarter = _open_quarter(pairing)
+    if entry.quarter_id != quarter.id:
+        raise Conflict("Past quarters are kept as they were: only this quarter's log changes.")
+    return quarter
+
+
 def edit_session(
     pairing: Pairing, member: Member, entry_id: int, data: SessionInput, today: date
 ) -> SessionEntry:
-    """Both members keep the log; either can correct any entry while the pairing runs."""
+    """Both members keep the log; either can correct an entry of the quarter under way."""
     _open_for_changes(pairing, member)
     with write_transaction():
         _lock(pairing)
         entry = session_of(pairing, entry_id)
-        quarter = db.session.get(Quarter, entry.quarter_id)
+        quarter = check_entry_open(pairing, entry)
         _check_session(pairing, quarter, data, today, member)
+        entry.updated_by_id = member.id
         entry.held_on = data.held_on
         entry.agenda_item_id = data.agenda_item_id
         entry.covered = data.covered.strip()
@@ -442,7 +460,7 @@ def end_pairing(pairing: Pairing, member: Member, reason: str) -> None:
         raise FieldError("reason", "Please give a short reason; your partner will see it.")
     _open_for_changes(pairing, member)
     with write_transaction():
-        _lock(pairing)
+        db.session.execute(sa.select(Pairing.id).where(Pairing.id == pairing.id).with_for_update())
         unfinished = db.session.scalar(
             sa.select(sa.func.count()).where(
                 Quarter.pairing_id == pairing.id, Quarter.completed_at.is_(None)
@@ -462,15 +480,16 @@ def end_pairing(pairing: Pairing, member: Member, reason: str) -> None:
             raise Conflict("This pairing has already ended.")
         _notify(
             pairing.partner_of(member.id).id,
-            f"{member.display_name} ended your pairing on {pairing.tool.name}.",
+            f"{member.display_name} ended your pairing ({current_quarter(pairing).tool.name}).",
             f"/pairings/{pairing.id}",
         )
     db.session.refresh(pairing)
     log.info("Member %s ended pairing %s", member.id, pairing.id)
 
 
-def renew(pairing: Pairing, member: Member, tool_name: str) -> Quarter:
-    """The next quarter, with the next tool, once both have reflected on this one."""
+def renew(pairing: Pairing, member: Member, tool_name: str, after: int | None = None) -> Quarter:
+    """The next quarter, with the next tool, once both have reflected on this one.
+    `after` is the quarter the member saw: if the partner renewed first, say so."""
     name = " ".join(tool_name.split())
     if not name:
         raise FieldError("tool", "Please name the tool for the next quarter.")
@@ -478,6 +497,11 @@ def renew(pairing: Pairing, member: Member, tool_name: str) -> Quarter:
     with write_transaction():
         _lock(pairing)
         quarter = current_quarter(pairing)
+        if after is not None and quarter.number > after:
+            raise Conflict(
+                f"{pairing.partner_of(member.id).display_name} has already started quarter "
+                f"{quarter.number}: {quarter.tool.name}."
+            )
         if not quarter.is_complete:
             raise Conflict(
                 "Finish this quarter first: it is complete when both of you have reflected."
@@ -548,43 +572,40 @@ def set_record_public(member: Member, public: bool) -> None:
 
 
 def end_for_departure(member: Member) -> None:
-    """A member leaves the club: their active pairings end. Call inside a transaction."""
-    ids = list(
+    """A member leaves the club: their active pairings end (completed, if every quarter
+    was), and each partner is told. Call inside a transaction."""
+    active = list(
         db.session.scalars(
-            sa.select(Pairing.id).where(
+            sa.select(Pairing).where(
                 sa.or_(Pairing.senior_id == member.id, Pairing.junior_id == member.id),
                 Pairing.status == PairingStatus.ACTIVE,
             )
         )
     )
-    if not ids:
-        return
-    db.session.execute(
-        sa.update(Pairing)
-        .where(Pairing.id.in_(ids))
-        .values(
-            status=PairingStatus.ENDED,
-            ended_at=utcnow(),
-            ended_by_id=member.id,
-            end_reason="One of you left the club.",
+    for pairing in active:
+        unfinished = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Quarter.pairing_id == pairing.id, Quarter.completed_at.is_(None)
+            )
         )
-    )
-
-
-def _zone(member: Member):
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(member.timezone or "Asia/Kolkata")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Asia/Kolkata")
+        pairing.status = PairingStatus.ENDED if unfinished else PairingStatus.COMPLETED
+        pairing.ended_at = utcnow()
+        pairing.ended_by_id = member.id
+        pairing.end_reason = "One of you left the club."
+        _notify(
+            pairing.partner_of(member.id).id,
+            # No name: the member who left takes their personal data with them.
+            "Your pairing partner has left the club, so your pairing has ended. "
+            "Its page stays as a record.",
+            f"/pairings/{pairing.id}",
+        )
 
 
 def today_for(member: Member) -> date:
     """The member's own date, in their time zone (falls back to India's)."""
-    return datetime.now(_zone(member)).date()
+    return datetime.now(member.zone).date()
 
 
 def local_date(moment: datetime, member: Member) -> date:
     """A stored UTC moment as a date in the member's time zone."""
-    return moment.replace(tzinfo=UTC).astimezone(_zone(member)).date()
+    return moment.replace(tzinfo=UTC).astimezone(member.zone).date()

@@ -177,7 +177,7 @@ def answer(pairing: Pairing, section: str, message: str | None = None, status: i
             # The log's "Agenda item" choices follow the agenda (only the list: what is
             # typed in the log's other fields stays).
             body += render_template("pairings/_agenda_choices.html", **context)
-        if section == "reflections" and status == 200:
+        if section == "reflections" and status == 200 and context["current"].is_complete:
             # A completed quarter changes its heading, and the log takes no more sessions.
             body += render_template("pairings/_quarter.html", oob=True, **context)
             body += render_template("pairings/_sessions.html", oob=True, **context)
@@ -209,12 +209,15 @@ def pairing(pairing_id: int):
 @login_required
 @domain_errors
 def goal(pairing_id: int, side: str):
+    if side not in services.SIDES:
+        abort(404)
     found = load_for_quarter_change(pairing_id)
+    services.check_own_goal(found, current_user, side)  # 403 before the form is read
     form = GoalForm()
     if not form.validate():
-        return answer(found, "quarter", status=422, goal_form=form)
+        return answer(found, "quarter", status=422, goal_form=form, status_in="goal")
     services.set_goal(found, current_user, side, form.goal.data or "")
-    return answer(found, "quarter", "Your goal is saved.")
+    return answer(found, "quarter", "Your goal is saved.", status_in="goal")
 
 
 @bp.post("/pairings/<int:pairing_id>/agenda")
@@ -224,9 +227,9 @@ def add_item(pairing_id: int):
     found = load_for_quarter_change(pairing_id)
     form = ItemForm()
     if not form.validate():
-        return answer(found, "quarter", status=422, item_form=form)
+        return answer(found, "quarter", status=422, item_form=form, status_in="agenda")
     services.add_item(found, current_user, form.title.data, form.detail.data or "")
-    return answer(found, "quarter", "The item is added to the agenda.")
+    return answer(found, "quarter", "The item is added to the agenda.", status_in="agenda")
 
 
 def _item(found: Pairing, change, *args) -> None:
@@ -243,9 +246,9 @@ def edit_item(pairing_id: int, item_id: int):
     found = load_for_quarter_change(pairing_id)
     form = ItemForm(prefix=f"i{item_id}")
     if not form.validate():
-        return answer(found, "quarter", status=422, item_forms={item_id: form})
+        return answer(found, "quarter", status=422, item_forms={item_id: form}, status_in="agenda")
     _item(found, services.edit_item, item_id, form.title.data, form.detail.data or "")
-    return answer(found, "quarter", "The agenda item is saved.")
+    return answer(found, "quarter", "The agenda item is saved.", status_in="agenda")
 
 
 @bp.post("/pairings/<int:pairing_id>/agenda/<int:item_id>/move")
@@ -257,7 +260,7 @@ def move_item(pairing_id: int, item_id: int):
     if not form.validate() or form.direction.data not in ("up", "down"):
         abort(400)
     _item(found, services.move_item, item_id, form.direction.data)
-    return answer(found, "quarter", f"The item moved {form.direction.data}.")
+    return answer(found, "quarter", f"The item moved {form.direction.data}.", status_in="agenda")
 
 
 @bp.post("/pairings/<int:pairing_id>/agenda/<int:item_id>/delete")
@@ -268,4 +271,4 @@ def delete_item(pairing_id: int, item_id: int):
     if not ActionForm().validate():
         abort(400)
     _item(found, services.delete_item, item_id)
-    return answer(found, "quarter", "The item is removed from the agenda.")
+    return answer(found, "quarter", "The item is removed from the agenda.", status_in="agenda")

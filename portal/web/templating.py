@@ -31,6 +31,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.context_processor(_csrf_header)
     app.jinja_env.filters["paragraphs"] = _paragraphs
+    app.jinja_env.filters["local"] = _local
     app.jinja_env.globals["unread_notifications"] = _unread_notifications
     # HTML as text to be escaped once more (Atom's type="html" content).
     app.jinja_env.filters["as_source"] = str
@@ -56,3 +57,17 @@ def _unread_notifications() -> int:
     from portal.board.services import unread_count
 
     return unread_count(current_user) if current_user.is_authenticated else 0
+
+
+def _local(moment):
+    """A stored UTC moment in the reader's time zone (a member's own; India's otherwise)."""
+    from datetime import UTC
+
+    from flask_login import current_user
+
+    from portal.members.models import time_zone
+
+    if moment is None:
+        return None
+    zone = current_user.zone if current_user.is_authenticated else time_zone(None)
+    return moment.replace(tzinfo=UTC).astimezone(zone)

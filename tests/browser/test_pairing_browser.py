@@ -120,11 +120,13 @@ def submit(
     anchor: str,
     message: str | None = None,
     status: int | None = None,
+    swapped: str | None = None,
 ) -> None:
     """Click a form's button and check how the answer arrives.
 
-    With JavaScript: an htmx POST answered 200 (or `status`, e.g. 422) with the section,
-    swapped into the same document at the same URL, with no CSP violation.
+    With JavaScript: an htmx POST answered 200 (or `status`, e.g. 422) with the section
+    (or the part of it named by `swapped`, such as the agenda), swapped into the same
+    document at the same URL, with no CSP violation.
     Without: a plain form post, answered 303 to the page's `#anchor` with a flash
     message (or `status`, e.g. 422, with the whole page).
     """
@@ -133,8 +135,9 @@ def submit(
         set_marker(page)
         # Marks this copy of the section, so that the wait below ends only once htmx has
         # put the server's copy in its place (and settled it).
-        page.locator(f"#{anchor}").evaluate("(section) => { section.dataset.old = 'yes'; }")
-        arrived = page.locator(f"#{anchor}:not([data-old])")
+        part = swapped or anchor
+        page.locator(f"#{part}").evaluate("(section) => { section.dataset.old = 'yes'; }")
+        arrived = page.locator(f"#{part}:not([data-old])")
     else:
         arrived = None
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
@@ -196,6 +199,7 @@ def write_goal(page: Page, side: str, text: str, **how) -> None:
         page,
         goal.get_by_role("button", name="Save my goal"),
         anchor="quarter-current",
+        swapped=f"goal-{side}",
         message="Your goal is saved.",
         **how,
     )
@@ -268,6 +272,7 @@ def test_a_pair_plans_logs_and_completes_a_quarter(
     expect(junior.locator("#goal-senior textarea")).to_have_count(0)
     expect(junior.locator("#goal-senior")).to_contain_text("Not written yet.")
     write_goal(senior, "senior", SENIOR_GOAL, **how)
+    senior.reload()  # the partner's goal was written in another browser
     expect(senior.locator("#goal-junior textarea")).to_have_count(0)
     expect(senior.locator("#goal-junior .user-text")).to_have_text(JUNIOR_GOAL)
 
@@ -280,6 +285,7 @@ def test_a_pair_plans_logs_and_completes_a_quarter(
         junior,
         item.get_by_role("button", name="Save item"),
         anchor="quarter-current",
+        swapped="agenda-block",
         message="The agenda item is saved.",
         **how,
     )
@@ -290,6 +296,7 @@ def test_a_pair_plans_logs_and_completes_a_quarter(
         junior,
         junior.get_by_role("button", name="Move Show me down"),
         anchor="quarter-current",
+        swapped="agenda-block",
         message="The item moved down.",
         **how,
     )
@@ -306,6 +313,7 @@ def test_a_pair_plans_logs_and_completes_a_quarter(
         junior,
         adding.get_by_role("button", name="Add to the agenda"),
         anchor="quarter-current",
+        swapped="agenda-block",
         message="The item is added to the agenda.",
         **how,
     )
@@ -313,6 +321,7 @@ def test_a_pair_plans_logs_and_completes_a_quarter(
     expect(agenda_titles(junior)).to_have_text(planned)
     # Both goals are kept through the agenda's changes.
     expect(junior.locator("#goal-junior").get_by_label("Your goal")).to_have_value(JUNIOR_GOAL)
+    junior.reload()
     expect(junior.locator("#goal-senior .user-text")).to_have_text(SENIOR_GOAL)
 
     # 3. The senior opens the page and logs the first session.
@@ -501,6 +510,33 @@ def test_a_pair_plans_logs_and_completes_a_quarter(
 # depend on the change follow it (hx-swap-oob), as a reload would show them.
 
 
+def test_what_is_typed_elsewhere_survives_an_agenda_change(
+    page: Page, live_server, base_url, js_enabled
+):
+    """An agenda change swaps only the agenda: a goal and a session being written stay."""
+    senior_email, senior_id = new_member(live_server, "senior", SENIOR_NAME)
+    _, junior_id = new_member(live_server, "junior", JUNIOR_NAME)
+    pairing_id = start_pairing(live_server, senior_id, junior_id)
+    path = f"/pairings/{pairing_id}"
+    how = {"js_enabled": js_enabled, "url": f"{base_url}{path}"}
+    sign_in(page, senior_email, path)
+    goal = page.locator("#goal-senior").get_by_label("Your goal")
+    goal.fill("Half-written goal")
+    log_form(page).get_by_label("What you covered").fill("Half-written session")
+    submit(
+        page,
+        page.get_by_role("button", name="Move Show me down"),
+        anchor="quarter-current",
+        swapped="agenda-block",
+        **how,
+    )
+    expect(agenda_titles(page).first).to_have_text("Try it on my real work")
+    # Without JavaScript the move is a new page (a form post can carry only its own form).
+    kept = ("Half-written goal", "Half-written session") if js_enabled else ("", "")
+    expect(goal).to_have_value(kept[0])
+    expect(log_form(page).get_by_label("What you covered")).to_have_value(kept[1])
+
+
 def test_the_session_form_offers_the_agenda_as_it_now_stands(
     page: Page, live_server, base_url, js_enabled
 ):
@@ -519,11 +555,18 @@ def test_the_session_form_offers_the_agenda_as_it_now_stands(
     item = agenda_item(page, "Try it on my real work")
     item.locator("summary", has_text="Edit").click()
     item.get_by_label("Item", exact=True).fill(EDITED_TITLE)
-    submit(page, item.get_by_role("button", name="Save item"), anchor="quarter-current", **how)
+    submit(
+        page,
+        item.get_by_role("button", name="Save item"),
+        anchor="quarter-current",
+        swapped="agenda-block",
+        **how,
+    )
     submit(
         page,
         page.get_by_role("button", name="Remove Teach it back"),
         anchor="quarter-current",
+        swapped="agenda-block",
         message="The item is removed from the agenda.",
         **how,
     )
@@ -536,6 +579,7 @@ def test_the_session_form_offers_the_agenda_as_it_now_stands(
         page,
         adding.get_by_role("button", name="Add to the agenda"),
         anchor="quarter-current",
+        swapped="agenda-block",
         **how,
     )
     expect(agenda_titles(page)).to_have_text(["Show me", EDITED_TITLE, ADDED_TITLE])
