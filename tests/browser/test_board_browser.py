@@ -320,6 +320,7 @@ def test_filters_update_the_list_and_the_url(page: Page, live_server, base_url, 
     expect(kind).to_have_value("offering")
     expect(search).to_have_value(token)
 
+    page.go_back()
     expect(page).not_to_have_url(filtered_url)
     if js_enabled:
         expect(page).to_have_url(re.compile(rf"[?&]q={token}(&|$)"))
