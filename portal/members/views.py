@@ -131,13 +131,19 @@ def confirm_email(token: str):
     return redirect_to(url_for("members.account"))
 
 
-@bp.get("/members/<handle>")
-def profile(handle: str):
+def member_or_404(handle: str) -> Member:
+    """A current member by handle; a deleted or unknown one is not found."""
     member = db.session.scalar(
         sa.select(Member).where(Member.handle == handle, Member.deleted_at.is_(None))
     )
     if member is None:
         abort(404)
+    return member
+
+
+@bp.get("/members/<handle>")
+def profile(handle: str):
+    member = member_or_404(handle)
     from portal.board.queries import open_requests_by
     from portal.pairings.forms import RecordForm
     from portal.pairings.record import can_see_record, participation

@@ -54,17 +54,23 @@ def log_session(pairing_id: int):
     return answer(found, "sessions", status=422, session_form=form)
 
 
-@bp.get("/pairings/<int:pairing_id>/sessions/<int:entry_id>/edit")
-@login_required
-@domain_errors
-def edit_session_form(pairing_id: int, entry_id: int):
-    """Click to edit: htmx swaps the entry for its form; without JS, a page with the form."""
+def _open_entry(pairing_id: int, entry_id: int):
+    """The pairing and one entry of its log, if this member may correct it now."""
     found = load_for_quarter_change(pairing_id)
     try:
         entry = services.session_of(found, entry_id)
     except LookupError:
         abort(404)
     services.check_entry_open(found, entry)
+    return found, entry
+
+
+@bp.get("/pairings/<int:pairing_id>/sessions/<int:entry_id>/edit")
+@login_required
+@domain_errors
+def edit_session_form(pairing_id: int, entry_id: int):
+    """Click to edit: htmx swaps the entry for its form; without JS, a page with the form."""
+    found, entry = _open_entry(pairing_id, entry_id)
     form = session_form(services.agenda([entry.quarter_id])[entry.quarter_id], entry)
     context = {"pairing": found, "entry": entry, "edit_form": form, **dates_for(found)}
     if is_htmx():
@@ -76,12 +82,7 @@ def edit_session_form(pairing_id: int, entry_id: int):
 @login_required
 @domain_errors
 def edit_session(pairing_id: int, entry_id: int):
-    found = load_for_quarter_change(pairing_id)
-    try:
-        entry = services.session_of(found, entry_id)
-    except LookupError:
-        abort(404)
-    services.check_entry_open(found, entry)
+    found, entry = _open_entry(pairing_id, entry_id)
     items = services.agenda([entry.quarter_id])[entry.quarter_id]
     form = session_form(items, entry, bound=True)
     if form.validate():

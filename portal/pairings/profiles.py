@@ -3,12 +3,10 @@ junior's shareable "taught upward" page."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, render_template
 from flask_login import current_user, login_required
 
-from portal.extensions import db
-from portal.members.models import Member
+from portal.members.views import member_or_404
 from portal.pairings import bp, record, services
 from portal.pairings.forms import RecordForm
 from portal.web.htmx import redirect_to
@@ -31,11 +29,7 @@ def record_visibility():
 @bp.get("/members/<handle>/taught-upward")
 def taught_upward(handle: str):
     """Public and shareable: only quarters from pairings both members agreed to show."""
-    member = db.session.scalar(
-        sa.select(Member).where(Member.handle == handle, Member.deleted_at.is_(None))
-    )
-    if member is None:
-        abort(404)
+    member = member_or_404(handle)
     taught = record.taught_upward(member)
     owner = current_user.is_authenticated and current_user.id == member.id
     return render_template(
