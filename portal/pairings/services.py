@@ -454,6 +454,16 @@ def reflect(
     return Reflected(mine, quarter, first=new and not completed, completed=completed)
 
 
+def _final_status(pairing: Pairing) -> PairingStatus:
+    """How a pairing ends: completed if every quarter was, ended (early) otherwise."""
+    unfinished = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Quarter.pairing_id == pairing.id, Quarter.completed_at.is_(None)
+        )
+    )
+    return PairingStatus.ENDED if unfinished else PairingStatus.COMPLETED
+
+
 def end_pairing(pairing: Pairing, member: Member, reason: str) -> None:
     reason = reason.strip()
     if len(reason) < 3:
@@ -461,16 +471,11 @@ def end_pairing(pairing: Pairing, member: Member, reason: str) -> None:
     _open_for_changes(pairing, member)
     with write_transaction():
         db.session.execute(sa.select(Pairing.id).where(Pairing.id == pairing.id).with_for_update())
-        unfinished = db.session.scalar(
-            sa.select(sa.func.count()).where(
-                Quarter.pairing_id == pairing.id, Quarter.completed_at.is_(None)
-            )
-        )
         changed = db.session.execute(
             sa.update(Pairing)
             .where(Pairing.id == pairing.id, Pairing.status == PairingStatus.ACTIVE)
             .values(
-                status=PairingStatus.ENDED if unfinished else PairingStatus.COMPLETED,
+                status=_final_status(pairing),
                 ended_at=utcnow(),
                 ended_by_id=member.id,
                 end_reason=reason[:500],
@@ -583,12 +588,7 @@ def end_for_departure(member: Member) -> None:
         )
     )
     for pairing in active:
-        unfinished = db.session.scalar(
-            sa.select(sa.func.count()).where(
-                Quarter.pairing_id == pairing.id, Quarter.completed_at.is_(None)
-            )
-        )
-        pairing.status = PairingStatus.ENDED if unfinished else PairingStatus.COMPLETED
+        pairing.status = _final_status(pairing)
         pairing.ended_at = utcnow()
         pairing.ended_by_id = member.id
         pairing.end_reason = "One of you left the club."

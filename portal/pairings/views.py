@@ -7,6 +7,8 @@ and what was typed; a refusal from the services answers 403 or 409 with its mess
 
 from __future__ import annotations
 
+from collections import Counter
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
@@ -118,7 +120,7 @@ def page_context(pairing: Pairing, **given) -> dict:
         "quarter": current,  # the section partial _quarter.html renders `quarter`
         "agenda": agenda,
         "entries": entries,
-        "sessions_by_quarter": _count_by_quarter(entries),
+        "sessions_by_quarter": Counter(entry.quarter_id for entry in entries),
         "reflections": reflections,
         "messages": services.messages(pairing),
         "side": side,
@@ -144,13 +146,6 @@ def page_context(pairing: Pairing, **given) -> dict:
         about = "the tool" if side == "junior" else "the judgement you share"
         context["goal_form"].goal.label.text = f"Your goal for {about}"
     return context
-
-
-def _count_by_quarter(entries) -> dict[int, int]:
-    counts: dict[int, int] = {}
-    for entry in entries:
-        counts[entry.quarter_id] = counts.get(entry.quarter_id, 0) + 1
-    return counts
 
 
 def _reflection_form(mine) -> ReflectionForm:
