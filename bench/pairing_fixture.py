@@ -86,12 +86,18 @@ def build() -> dict:
     from markupsafe import escape
 
     from portal.board import services as board
-    from portal.board.models import Pairing
+    from portal.clock import utcnow
     from portal.extensions import db
     from portal.members import services as members
-    from portal.members.models import utcnow
     from portal.pairings import services as pairings
-    from portal.pairings.models import AgendaItem, Message, Quarter, Reflection, SessionEntry
+    from portal.pairings.models import (
+        AgendaItem,
+        Message,
+        Pairing,
+        Quarter,
+        Reflection,
+        SessionEntry,
+    )
     from portal.web.database import write_transaction
 
     def join(name: str, email: str, role: str, teach: list[str], learn: list[str]):
@@ -126,7 +132,7 @@ def build() -> dict:
     answer = board.answer_request(
         junior, request, "I use it most days and could meet on weekday evenings."
     )
-    pairing = board.accept_answer(senior, request, answer).pairing
+    pairing = pairings.accept_answer(senior, request, answer).pairing
 
     began = utcnow() - timedelta(days=BEGAN_DAYS_AGO)
     with write_transaction():  # dates only: see the module's docstring

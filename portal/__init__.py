@@ -55,7 +55,9 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     import portal.board.models  # noqa: F401  (models register on db.metadata)
     import portal.members.models  # noqa: F401
+    import portal.notifications.models  # noqa: F401
     import portal.pairings.models  # noqa: F401
+    import portal.tools  # noqa: F401
     from portal.web.database import configure_sqlite
 
     db.init_app(app)
@@ -94,10 +96,12 @@ def register_blueprints(app: Flask) -> None:
     from portal.essays import bp as essays_bp
     from portal.members import bp as members_bp
     from portal.members.security import register_login
+    from portal.notifications import register_notifications
     from portal.pages import bp as pages_bp
     from portal.pairings import bp as pairings_bp
 
     register_login(app)
+    register_notifications(app)
     app.register_blueprint(pages_bp)
     app.register_blueprint(essays_bp)
     app.register_blueprint(members_bp)

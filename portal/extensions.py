@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +28,14 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def str_enum(cls, length: int = 12) -> sa.Enum:
+    """A StrEnum stored as its values in a VARCHAR (no native enum type to migrate)."""
+    return sa.Enum(
+        cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )

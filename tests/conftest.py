@@ -17,6 +17,27 @@ from werkzeug.serving import make_server
 from portal import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# CI runs the date-sensitive tests again with the clock set where UTC and India
+# disagree on the date (e.g. PORTAL_TEST_CLOCK=2026-11-30T23:30:00Z). The clock
+# still ticks from there, so timeouts and expiries behave as they do in real time.
+FROZEN_AT = os.environ.get("PORTAL_TEST_CLOCK", "")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_clock():
+    if not FROZEN_AT:
+        yield None
+        return
+    from datetime import datetime
+
+    import time_machine
+
+    moment = datetime.fromisoformat(FROZEN_AT.replace("Z", "+00:00"))
+    with time_machine.travel(moment, tick=True) as traveller:
+        yield traveller
+
+
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
@@ -254,8 +275,8 @@ def make_member(app):
             )
             member = result.member
             if verified:
+                from portal.clock import utcnow
                 from portal.extensions import db
-                from portal.members.models import utcnow
 
                 member.email_verified_at = utcnow()
                 db.session.commit()

@@ -19,19 +19,16 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 import sqlalchemy as sa
 
+from portal import clock
 from portal.board import services
-from portal.board.models import (
-    Answer,
-    AnswerStatus,
-    Kind,
-    Notification,
-    Pairing,
-    PairingRequest,
-    Status,
-    Tool,
-)
+from portal.board.models import Answer, AnswerStatus, Kind, PairingRequest, Status
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.members.models import Member, utcnow
+from portal.members.models import Member
+from portal.notifications.models import Notification
+from portal.pairings import services as pairings
+from portal.pairings.models import Pairing
+from portal.tools import Tool
 
 from .conftest import PASSWORD, LiveServer, make_app, sign_in
 
@@ -326,7 +323,7 @@ def test_an_online_request_drops_a_city_it_was_given(app, client, people):
     ],
 )
 def test_a_request_expires_at_the_end_of_its_quarter(moment, expected):
-    assert services.end_of_quarter(moment) == expected
+    assert clock.end_of_quarter(moment) == expected
 
 
 INVALID = {
@@ -815,7 +812,7 @@ def test_the_service_refuses_an_answer_from_another_request(app, people, answere
     elsewhere = new_request(app, people["senior"], title="Teach me Claude", tool="Claude")
     stray = new_answer(app, elsewhere, people["fourth"])
     with app.app_context(), pytest.raises(services.NotAllowed):
-        services.accept_answer(
+        pairings.accept_answer(
             db.session.get(Member, people["senior"]),
             db.session.get(PairingRequest, answered["request"]),
             db.session.get(Answer, stray),
@@ -862,16 +859,20 @@ def test_a_matched_request_leads_its_two_members_to_their_pairing(app, client, p
     sign_in(client, SENIOR)
     accepted = client.post(f"/requests/{answered['request']}/answers/{answered['chosen']}/accept")
     pairing_url = accepted.headers["Location"]
-    link = f'href="{pairing_url}">Go to your pairing page'
+    via = f"/requests/{answered['request']}/pairing"
+    link = f'href="{via}">Go to your pairing page'
     assert link in text(client.get(f"/requests/{answered['request']}"))
+    assert client.get(via).headers["Location"] == pairing_url
     client.post("/logout")
     sign_in(client, JUNIOR)
     assert link in text(client.get(f"/requests/{answered['request']}"))
+    assert client.get(via).headers["Location"] == pairing_url
     client.post("/logout")
     sign_in(client, THIRD)  # answered, but not chosen: the request is simply matched
     page = text(client.get(f"/requests/{answered['request']}"))
     assert "Go to your pairing page" not in page
     assert "This request is matched" in page
+    assert client.get(via).status_code == 404  # nor can they follow the link
     client.post("/logout")
     assert "Go to your pairing page" not in text(client.get(f"/requests/{answered['request']}"))
 
@@ -1150,7 +1151,7 @@ def _race_once(app, author_id: int, request_id: int, answer_ids: list[int]) -> l
                 item = db.session.get(PairingRequest, request_id)
                 answer = db.session.get(Answer, answer_id)
                 barrier.wait(timeout=10)
-                services.accept_answer(member, item, answer)
+                pairings.accept_answer(member, item, answer)
                 outcomes.append("accepted")
             except services.Conflict:
                 outcomes.append("conflict")
@@ -1335,7 +1336,7 @@ def test_a_first_pairing_lifts_the_new_member_limits(app, people):
     request_id = new_request(app, people["senior"], title="First")
     answer_id = new_answer(app, request_id, people["junior"])
     with app.app_context():
-        services.accept_answer(
+        pairings.accept_answer(
             db.session.get(Member, people["senior"]),
             db.session.get(PairingRequest, request_id),
             db.session.get(Answer, answer_id),

@@ -364,8 +364,9 @@ def profile_form(payload: str, role: str) -> dict:
 
 def season(app, *member_ids: int) -> None:
     """Members past their first week, so the new-member limits don't get in the way."""
+    from portal.clock import utcnow
     from portal.extensions import db
-    from portal.members.models import Member, utcnow
+    from portal.members.models import Member
 
     with app.app_context():
         for member_id in member_ids:

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 from portal.members import services
-from portal.members.models import MemberSession
+from portal.members.models import Member, MemberSession
+from portal.members.tokens import TokenError
 from tests.conftest import PASSWORD, make_app, sign_in
 
 NEW_PASSWORD = "a brand new phrase for this test"
@@ -49,7 +50,7 @@ def test_a_password_change_spends_confirmation_links(app, client, smtp, make_mem
 def test_a_sign_in_link_used_twice_at_the_same_moment_signs_in_once(app, smtp, make_member):
     member_id = make_member()
     with app.test_request_context():
-        member = db.session.get(services.Member, member_id)
+        member = db.session.get(Member, member_id)
         token = services.sign_in_token(member)
         db.session.remove()
     barrier = threading.Barrier(2)
@@ -61,7 +62,7 @@ def test_a_sign_in_link_used_twice_at_the_same_moment_signs_in_once(app, smtp, m
             try:
                 services.sign_in_with_link(token)
                 results.append("signed in")
-            except services.tokens.TokenError:
+            except TokenError:
                 results.append("refused")
             finally:
                 db.session.remove()
@@ -110,7 +111,7 @@ def test_wrong_current_passwords_on_the_account_page_are_throttled(migrated, app
 def test_link_mails_go_out_in_the_background_with_the_same_answer(
     migrated, app, smtp, make_member, monkeypatch
 ):
-    from portal.members import mail
+    from portal import mail
 
     make_member()
     background = make_app(migrated, MAIL_ASYNC=True, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port)

@@ -25,11 +25,20 @@ import pytest
 import sqlalchemy as sa
 
 from portal.board import services as board
-from portal.board.models import Notification, Pairing, PairingStatus
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.members.models import Member, utcnow
+from portal.members.models import Member
+from portal.notifications.models import Notification
 from portal.pairings import services as pairings
-from portal.pairings.models import AgendaItem, Message, Quarter, Reflection, SessionEntry
+from portal.pairings.models import (
+    AgendaItem,
+    Message,
+    Pairing,
+    PairingStatus,
+    Quarter,
+    Reflection,
+    SessionEntry,
+)
 
 from .conftest import PASSWORD, make_app, sign_in
 
@@ -96,7 +105,7 @@ def make_pairing(app, senior_id: int, junior_id: int, tool: str = "ChatGPT") -> 
             ),
         )
         answer = board.answer_request(junior, request, "I use it daily; Saturdays suit me.")
-        pairing = board.accept_answer(senior, request, answer).pairing
+        pairing = pairings.accept_answer(senior, request, answer).pairing
         quarter = pairings.current_quarter(pairing)
         items = [item.id for item in pairings.agenda([quarter.id])[quarter.id]]
         since = db.session.scalar(sa.select(sa.func.max(Notification.id)))

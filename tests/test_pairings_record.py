@@ -22,12 +22,18 @@ import pytest
 import sqlalchemy as sa
 
 from portal.board import services as board
-from portal.board.models import Answer, Notification, Pairing, PairingStatus
+from portal.board.models import Answer
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.members.models import NOTICES, Member, utcnow
+from portal.members.models import Member
+from portal.notifications import services as notifications
+from portal.notifications.models import NOTICES, Notification
+from portal.pairings import services as pairings
+from portal.pairings.models import Pairing, PairingStatus
 from portal.pairings.record import Record, participation
 
 from .conftest import PASSWORD, make_app, sign_in
+from .helpers import today_for
 
 SENIOR = "asha@example.com"
 JUNIOR = "ravi@example.com"
@@ -89,14 +95,14 @@ def pair(app, senior_id: int, junior_id: int, tool: str, kind: str = "seeking") 
         )
         item = board.post_request(author, data)
         answer = board.answer_request(answerer, item, ANSWER)
-        result = board.accept_answer(author, item, answer)
+        result = pairings.accept_answer(author, item, answer)
         assert (result.pairing.senior_id, result.pairing.junior_id) == (senior_id, junior_id)
         return result.pairing.id
 
 
 def today() -> str:
-    # The pairing began today (UTC); the member's own date (India) is never behind it.
-    return utcnow().date().isoformat()
+    # The members here keep India's time zone: their date, not the machine's.
+    return today_for().isoformat()
 
 
 def log_session(client, pairing_id: int, who: str, quarter: int, n: int = 1) -> None:
@@ -209,7 +215,7 @@ def notification_count(app, member_id: int) -> int:
 
 def read_all(app, member_id: int) -> None:
     with app.app_context():
-        board.mark_read(db.session.get(Member, member_id))
+        notifications.mark_read(db.session.get(Member, member_id))
 
 
 def stop_link(mail) -> str:
@@ -219,7 +225,7 @@ def stop_link(mail) -> str:
 
 
 def unsubscribe_link(app, member_id: int, kind: str) -> str:
-    from portal.members.unsubscribe import unsubscribe_url
+    from portal.notifications.email import unsubscribe_url
 
     with app.test_request_context():
         return unsubscribe_url(db.session.get(Member, member_id), kind)

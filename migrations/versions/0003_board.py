@@ -36,7 +36,29 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_tools')),
     sa.UniqueConstraint('key', name=op.f('uq_tools_key'))
     )
-    from portal.board.catalogue import TOOLS
+    # The catalogue as it was when this migration was written (app code may change).
+    TOOLS = [
+        ("ChatGPT", "AI assistants"),
+        ("Claude", "AI assistants"),
+        ("Gemini", "AI assistants"),
+        ("Microsoft Copilot", "AI assistants"),
+        ("Perplexity", "AI assistants"),
+        ("GitHub Copilot", "Coding assistants"),
+        ("Cursor", "Coding assistants"),
+        ("Copilot in Excel", "Spreadsheet AI"),
+        ("Gemini in Google Sheets", "Spreadsheet AI"),
+        ("Power BI Copilot", "Spreadsheet AI"),
+        ("Otter.ai", "Meeting notes"),
+        ("Zoom AI Companion", "Meeting notes"),
+        ("Microsoft Teams Copilot", "Meeting notes"),
+        ("Notion AI", "Writing and notes"),
+        ("Grammarly", "Writing and notes"),
+        ("Canva Magic Studio", "Design"),
+        ("Prompt writing", "Prompting"),
+        ("NotebookLM", "Research"),
+        ("WhatsApp Business", "Everyday tools"),
+        ("UPI and digital payments", "Everyday tools"),
+    ]
 
     tools = sa.table(
         "tools",

@@ -1,4 +1,4 @@
-"""The pairing board: requests, answers, acceptance, notifications."""
+"""The pairing board: requests and their answers."""
 
 from __future__ import annotations
 
@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("board", __name__)
 
-from portal.board import actions, notices, views  # noqa: E402,F401  (routes register on bp)
+from portal.board import actions, sections, views  # noqa: E402,F401  (routes, profile section)

@@ -9,21 +9,14 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.board.catalogue import TOOLS
-from portal.board.markdown import render_markdown
-from portal.board.models import (
-    Answer,
-    BoardState,
-    Kind,
-    PairingRequest,
-    RequestTag,
-    Status,
-    Tool,
-)
-from portal.board.services import end_of_quarter
+from portal.board.models import Answer, BoardState, Kind, PairingRequest, RequestTag, Status
+from portal.clock import end_of_quarter, utcnow
 from portal.extensions import db
-from portal.members.models import Member, MemberTag, Role, utcnow
+from portal.members.models import Member, MemberTag, Role
 from portal.members.passwords import hash_password
+from portal.tools import Tool
 from portal.web.database import write_transaction
+from portal.web.markdown import render_markdown
 
 PASSWORD = "demo members share this phrase"  # noqa: S105 - printed for the developer
 DOMAIN = "demo.example.org"

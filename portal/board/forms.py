@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
 from portal.members.forms import one_line, tags_validator
@@ -75,11 +75,3 @@ class AnswerForm(FlaskForm):
 
 class AcceptForm(FlaskForm):
     same_organisation_ok = BooleanField()
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: only the CSRF token travels."""
-
-
-class ReadForm(FlaskForm):
-    notification = HiddenField()

@@ -1,4 +1,4 @@
-"""Pairing requests, answers, the tool catalogue, pairings and in-app notifications."""
+"""Pairing requests and their answers, and the board's version (for cached pages)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
-from portal.members.models import Member, utcnow
-
-
-def _enum(cls):
-    return sa.Enum(
-        cls,
-        native_enum=False,
-        length=12,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
+from portal.clock import utcnow
+from portal.extensions import db, str_enum
+from portal.members.models import Member
+from portal.tools import Tool
 
 
 class Kind(enum.StrEnum):
@@ -46,16 +38,6 @@ class AnswerStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-class Tool(db.Model):
-    __tablename__ = "tools"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(sa.String(60))
-    key: Mapped[str] = mapped_column(sa.String(60), unique=True)  # lower-cased name
-    category: Mapped[str] = mapped_column(sa.String(40), default="")
-    curated: Mapped[bool] = mapped_column(default=False)
-
-
 class BoardState(db.Model):
     """One row whose version goes up with every change to the board, in the same
     transaction: workers key their cached anonymous board pages on it."""
@@ -80,7 +62,7 @@ class PairingRequest(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
-    kind: Mapped[Kind] = mapped_column(_enum(Kind))
+    kind: Mapped[Kind] = mapped_column(str_enum(Kind))
     title: Mapped[str] = mapped_column(sa.String(120))
     tool_id: Mapped[int] = mapped_column(sa.ForeignKey("tools.id"))
     description: Mapped[str] = mapped_column(sa.Text)
@@ -88,7 +70,7 @@ class PairingRequest(db.Model):
     cadence: Mapped[str] = mapped_column(sa.String(80), default="One tool per quarter")
     in_person: Mapped[bool] = mapped_column(default=False)
     city: Mapped[str] = mapped_column(sa.String(80), default="")
-    status: Mapped[Status] = mapped_column(_enum(Status), default=Status.OPEN)
+    status: Mapped[Status] = mapped_column(str_enum(Status), default=Status.OPEN)
     answer_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
@@ -106,6 +88,10 @@ class PairingRequest(db.Model):
     @property
     def tag_list(self) -> list[str]:
         return [t.tag for t in self.tags]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is Status.OPEN
 
 
 class RequestTag(db.Model):
@@ -147,69 +133,12 @@ class Answer(db.Model):
     )
     author_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
     message: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[AnswerStatus] = mapped_column(_enum(AnswerStatus), default=AnswerStatus.OPEN)
+    status: Mapped[AnswerStatus] = mapped_column(str_enum(AnswerStatus), default=AnswerStatus.OPEN)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     request: Mapped[PairingRequest] = relationship(back_populates="answers")
     author: Mapped[Member] = relationship(lazy="joined", innerjoin=True)
 
-
-class PairingStatus(enum.StrEnum):
-    ACTIVE = "active"
-    COMPLETED = "completed"  # ended with every quarter reflected on by both
-    ENDED = "ended"  # ended early, with a reason
-
-
-class Pairing(db.Model):
-    """Created when an author accepts an answer; `portal.pairings` runs it quarter by
-    quarter (agenda, session log, reflections, messages)."""
-
-    __tablename__ = "pairings"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(sa.ForeignKey("pairing_requests.id"), unique=True)
-    answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answers.id"), unique=True)
-    senior_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
-    junior_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
-    tool_id: Mapped[int] = mapped_column(sa.ForeignKey("tools.id"))
-    started_at: Mapped[datetime] = mapped_column(default=utcnow)
-    status: Mapped[PairingStatus] = mapped_column(
-        _enum(PairingStatus), default=PairingStatus.ACTIVE, server_default="active"
-    )
-    ended_at: Mapped[datetime | None] = mapped_column()
-    ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
-    end_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
-    # Each member's consent to show this pairing on the junior's "taught upward" page.
-    senior_shares: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-    junior_shares: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
-
-    senior: Mapped[Member] = relationship(foreign_keys=[senior_id], lazy="joined")
-    junior: Mapped[Member] = relationship(foreign_keys=[junior_id], lazy="joined")
-    tool: Mapped[Tool] = relationship(lazy="joined")
-
     @property
-    def is_active(self) -> bool:
-        return self.status is PairingStatus.ACTIVE
-
-    def side_of(self, member_id: int) -> str | None:
-        """ "senior", "junior", or None for anyone else."""
-        if member_id == self.senior_id:
-            return "senior"
-        if member_id == self.junior_id:
-            return "junior"
-        return None
-
-    def partner_of(self, member_id: int) -> Member:
-        return self.junior if member_id == self.senior_id else self.senior
-
-
-class Notification(db.Model):
-    __tablename__ = "notifications"
-    __table_args__ = (sa.Index("ix_notifications_member_read", "member_id", "read_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
-    text: Mapped[str] = mapped_column(sa.String(300))
-    url: Mapped[str] = mapped_column(sa.String(200))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column()
+    def is_open(self) -> bool:
+        return self.status is AnswerStatus.OPEN

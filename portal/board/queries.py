@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from portal.board.models import Kind, PairingRequest, RequestTag, Status, Tool
+from portal.board.models import Kind, PairingRequest, RequestTag, Status
 from portal.extensions import db
 from portal.members.models import Member
+from portal.tools import Tool
 
 PER_PAGE = 20
 SUGGESTIONS = 3

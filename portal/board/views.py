@@ -7,14 +7,15 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from portal.board import bp, queries, services
-from portal.board.forms import ActionForm, AnswerForm, RequestForm
-from portal.board.models import Answer, AnswerStatus, Pairing, Status
-from portal.board.refusals import domain_errors
+from portal.board.forms import AnswerForm, RequestForm
+from portal.board.models import Answer, AnswerStatus
 from portal.extensions import db
 from portal.members.forms import parse_tags
 from portal.members.models import Member
 from portal.members.security import verified_required
+from portal.tools import catalogue
 from portal.web.caching import BoundedCache, etag_for, serve_page
+from portal.web.forms import ActionForm
 from portal.web.htmx import is_htmx
 
 
@@ -33,7 +34,7 @@ def board_context(form: RequestForm | None = None) -> dict:
         "page": queries.board(filters, page_number()),
         "suggested": queries.suggestions(current_user) if signed_in else [],
         "form": form or (new_request_form() if signed_in else None),
-        "tools": services.catalogue(),
+        "tools": catalogue(),
     }
 
 
@@ -74,14 +75,11 @@ def board():
 @bp.get("/requests/new")
 @verified_required
 def new_request():
-    return render_template(
-        "board/new_request.html", form=new_request_form(), tools=services.catalogue()
-    )
+    return render_template("board/new_request.html", form=new_request_form(), tools=catalogue())
 
 
 @bp.post("/requests/")
 @verified_required
-@domain_errors
 def post_request():
     form = RequestForm()
     if form.validate():
@@ -102,15 +100,13 @@ def post_request():
                 "board/_posted.html",
                 item=created,
                 form=new_request_form(),
-                tools=services.catalogue(),
+                tools=catalogue(),
             )
         return redirect(url_for("board.request_page", request_id=created.id), 303)
     if is_htmx():
-        response = render_template(
-            "board/_request_form.html", form=form, tools=services.catalogue()
-        )
+        response = render_template("board/_request_form.html", form=form, tools=catalogue())
         return response, 422, {"HX-Retarget": "#request-form", "HX-Reswap": "outerHTML"}
-    return render_template("board/new_request.html", form=form, tools=services.catalogue()), 422
+    return render_template("board/new_request.html", form=form, tools=catalogue()), 422
 
 
 def load_request(request_id: int):
@@ -131,23 +127,10 @@ def request_context(item, **overrides) -> dict:
             .order_by(Answer.created_at)
         )
     )
-    mine = None
-    if current_user.is_authenticated:
-        mine = next((a for a in answers if a.author_id == current_user.id), None)
-    pairing = None
-    if item.status is Status.MATCHED and current_user.is_authenticated:
-        # The two members of the pairing it became find their way to it from here.
-        pairing = db.session.scalar(
-            db.select(Pairing).where(
-                Pairing.request_id == item.id,
-                db.or_(Pairing.senior_id == current_user.id, Pairing.junior_id == current_user.id),
-            )
-        )
     context = {
         "item": item,
         "answers": answers,
-        "mine": mine,
-        "pairing": pairing,
+        "rights": services.rights_for(item, current_user, answers),
         "answer_form": AnswerForm(formdata=None),
         "action": ActionForm(formdata=None),
     }

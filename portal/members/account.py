@@ -7,8 +7,9 @@ import json
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+import portal.mail as mail
 from portal.extensions import limiter
-from portal.members import bp, mail, services
+from portal.members import bp, services
 from portal.members.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -17,9 +18,10 @@ from portal.members.forms import (
     ProfileForm,
     parse_tags,
 )
-from portal.members.models import NOTICES, Role
+from portal.members.models import Role
 from portal.members.security import config_limit, forget_browser
 from portal.members.views import send_verification
+from portal.notifications.models import NOTICES
 from portal.web.templating import absolute_url
 
 PROFILE_FIELDS = ("name", "organisation", "city", "language", "meeting_mode", "timezone")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
+import portal.mail as mail
 from portal.extensions import limiter
-from portal.members import bp, mail, services
+from portal.members import bp, services
 from portal.members.forms import ConfirmForm, EmailOnlyForm, NewPasswordForm, SignInForm
 from portal.members.security import (
     config_limit,

@@ -17,8 +17,9 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
-from portal.members.models import LANGUAGES, MEETING_MODES, NOTICES, ROLE_LABELS
+from portal.members.models import LANGUAGES, MEETING_MODES, ROLE_LABELS
 from portal.members.passwords import MAX_LENGTH, password_problem
+from portal.notifications.models import NOTICES
 
 MAX_TAGS = 12
 MAX_TAG_LENGTH = 40

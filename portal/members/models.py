@@ -3,28 +3,16 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.clock import time_zone, utcnow
 from portal.extensions import db
 
 FORMER_MEMBER = "a former member"
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def time_zone(name: str | None):
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        return ZoneInfo(name or "Asia/Kolkata")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Asia/Kolkata")
 
 
 class Role(enum.StrEnum):
@@ -45,13 +33,6 @@ ROLE_LABELS = {
 
 LANGUAGES = {"en": "English", "hi": "Hindi", "hinglish": "Hinglish", "other": "Other"}
 MEETING_MODES = {"video": "Video call", "phone": "Phone or WhatsApp", "in_person": "In person"}
-NOTICES = {
-    "answers": "Someone answers my request, or a request I answered finds its match",
-    "accepted": "My answer is accepted and a pairing begins",
-    "messages": "A new message in one of my pairings",
-    "reflections": "My partner has reflected on our quarter and mine is waiting",
-    "digest": "A monthly note with new essays",
-}
 
 
 class Member(UserMixin, db.Model):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from functools import wraps
-from urllib.parse import urlsplit
 
 from flask import (
     Flask,
@@ -20,6 +19,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from portal.members import services
 from portal.members.models import Member
 from portal.web.htmx import is_htmx
+from portal.web.urls import safe_next
 
 login_manager = LoginManager()
 
@@ -73,23 +73,6 @@ def sign_in_here(member: Member, session_token: str, *, remember: bool = False) 
     forget_browser()
     member.session_token = session_token
     login_user(member, remember=remember)
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """A path inside the portal, whatever was given (never //host, /\\host, scheme:...)."""
-    if not target:
-        return default
-    target = target.strip().replace("\\", "/")
-    parts = urlsplit(target)
-    if (
-        parts.scheme
-        or parts.netloc
-        or not target.startswith("/")
-        or target.startswith("//")
-        or any(ord(c) < 32 for c in target)
-    ):
-        return default
-    return target
 
 
 def config_limit(name: str) -> str:

@@ -6,11 +6,13 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+import portal.mail as mail
 from portal.essays import snapshot, today
 from portal.extensions import db, limiter
-from portal.members import bp, mail, services
+from portal.members import bp, services
 from portal.members.forms import ConfirmForm, EmailOnlyForm, JoinForm, parse_tags
 from portal.members.models import Member
+from portal.members.sections import profile_sections
 from portal.members.security import config_limit, sign_in_here, user_agent
 from portal.members.tokens import TokenError
 from portal.web.htmx import redirect_to, render
@@ -143,16 +145,10 @@ def member_or_404(handle: str) -> Member:
 
 @bp.get("/members/<handle>")
 def profile(handle: str):
+    """The public profile, with what other features add (open requests, the record)."""
     member = member_or_404(handle)
-    from portal.board.queries import open_requests_by
-    from portal.pairings.forms import RecordForm
-    from portal.pairings.record import can_see_record, participation
-
-    visible = can_see_record(member, current_user)
     return render_template(
         "members/profile.html",
         member=member,
-        open_requests=open_requests_by(member.id),
-        record=participation(member) if visible else None,
-        record_form=RecordForm(formdata=None, data={"public": member.record_public}),
+        sections=profile_sections(member, current_user),
     )

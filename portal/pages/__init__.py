@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template
 
+from portal.board.queries import Filters, board
 from portal.essays import snapshot, today
 from portal.essays.loader import Library
 from portal.web.caching import etag_for, serve_page
@@ -32,8 +33,6 @@ def pages_library() -> Library:
 def home():
     """The newest essays and a few open requests: live data, so rendered each time
     (a proxy may still share it for half a minute)."""
-    from portal.board.queries import Filters, board
-
     essays = snapshot().published(today())[:HOME_ESSAYS]
     return serve_page(
         None,

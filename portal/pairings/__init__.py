@@ -6,4 +6,10 @@ from flask import Blueprint
 
 bp = Blueprint("pairings", __name__)
 
-from portal.pairings import actions, profiles, views  # noqa: E402,F401  (routes register on bp)
+from portal.pairings import (  # noqa: E402,F401  (routes, export and profile sections)
+    actions,
+    export,
+    profiles,
+    start,
+    views,
+)

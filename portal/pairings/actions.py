@@ -5,8 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template, url_for
 from flask_login import current_user, login_required
 
-from portal.board.refusals import domain_errors
-from portal.pairings import bp, notify, services
+from portal.pairings import bp, emails, services
 from portal.pairings.forms import (
     EndForm,
     MessageForm,
@@ -37,7 +36,6 @@ def _session_input(form: SessionForm) -> services.SessionInput:
 
 @bp.post("/pairings/<int:pairing_id>/sessions")
 @login_required
-@domain_errors
 def log_session(pairing_id: int):
     found = load_for_quarter_change(pairing_id)
     current = services.current_quarter(found)
@@ -67,7 +65,6 @@ def _open_entry(pairing_id: int, entry_id: int):
 
 @bp.get("/pairings/<int:pairing_id>/sessions/<int:entry_id>/edit")
 @login_required
-@domain_errors
 def edit_session_form(pairing_id: int, entry_id: int):
     """Click to edit: htmx swaps the entry for its form; without JS, a page with the form."""
     found, entry = _open_entry(pairing_id, entry_id)
@@ -80,7 +77,6 @@ def edit_session_form(pairing_id: int, entry_id: int):
 
 @bp.post("/pairings/<int:pairing_id>/sessions/<int:entry_id>")
 @login_required
-@domain_errors
 def edit_session(pairing_id: int, entry_id: int):
     found, entry = _open_entry(pairing_id, entry_id)
     items = services.agenda([entry.quarter_id])[entry.quarter_id]
@@ -106,7 +102,6 @@ def edit_session(pairing_id: int, entry_id: int):
 
 @bp.post("/pairings/<int:pairing_id>/reflection")
 @login_required
-@domain_errors
 def reflect(pairing_id: int):
     found = load_for_quarter_change(pairing_id)
     form = ReflectionForm()
@@ -118,7 +113,7 @@ def reflect(pairing_id: int):
         except services.FieldError as error:
             form[error.field].errors = [error.message]
         else:
-            notify.reflected(found, current_user, result)
+            emails.reflected(found, current_user, result)
             if result.completed:
                 message = "Your reflection is saved, and this quarter is complete."
             else:
@@ -129,7 +124,6 @@ def reflect(pairing_id: int):
 
 @bp.post("/pairings/<int:pairing_id>/end")
 @login_required
-@domain_errors
 def end(pairing_id: int):
     found = load_for_change(pairing_id)
     form = EndForm()
@@ -146,7 +140,6 @@ def end(pairing_id: int):
 
 @bp.post("/pairings/<int:pairing_id>/renew")
 @login_required
-@domain_errors
 def renew(pairing_id: int):
     found = load_for_change(pairing_id)
     form = RenewForm()
@@ -172,7 +165,6 @@ def renew(pairing_id: int):
 
 @bp.post("/pairings/<int:pairing_id>/messages")
 @login_required
-@domain_errors
 def message(pairing_id: int):
     found = load_for_change(pairing_id)
     form = MessageForm()
@@ -183,14 +175,13 @@ def message(pairing_id: int):
             form.body.errors = [error.message]
         else:
             if posted.notify_by_email:
-                notify.messaged(found, current_user, posted.message)
+                emails.messaged(found, current_user, posted.message)
             return answer(found, "messages", "Your message is sent.")
     return answer(found, "messages", status=422, message_form=form)
 
 
 @bp.post("/pairings/<int:pairing_id>/sharing")
 @login_required
-@domain_errors
 def sharing(pairing_id: int):
     found = load(pairing_id)
     form = SharingForm()

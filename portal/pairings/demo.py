@@ -8,11 +8,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.board import services as board
-from portal.board.models import Pairing
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.members.models import Member, utcnow
+from portal.members.models import Member
 from portal.pairings import services
-from portal.pairings.models import Quarter
+from portal.pairings.models import Pairing, Quarter
 from portal.web.database import write_transaction
 
 TOOLS = ["ChatGPT", "Excel", "Google Sheets", "Canva", "Notion", "WhatsApp Business"]
@@ -50,7 +50,7 @@ def make_pairing(
         ),
     )
     answer = board.answer_request(junior, item, "I use it every day; happy to meet on Saturdays.")
-    pairing = board.accept_answer(senior, item, answer).pairing
+    pairing = services.accept_answer(senior, item, answer).pairing
     began = utcnow() - timedelta(days=92 * quarters)
     with write_transaction():
         pairing.started_at = began

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from portal.members import tokens
 from portal.members.models import Member
+from portal.members.sections import export_section
 from portal.pairings import services as pairings
 
 
+@export_section("pairings")
 def export_pairings(member: Member) -> list[dict]:
     """The member's pairings: their own goals, reflections, messages and log entries,
     and the shared agenda; nothing the partner wrote except the agenda they share."""

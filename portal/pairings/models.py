@@ -3,16 +3,67 @@ the session log, reflections and messages between the two members."""
 
 from __future__ import annotations
 
+import enum
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.board.models import Tool
-from portal.extensions import db
-from portal.members.models import Member, utcnow
+from portal.clock import utcnow
+from portal.extensions import db, str_enum
+from portal.members.models import Member
+from portal.tools import Tool
 
 QUARTER_DAYS = 91
+
+
+class PairingStatus(enum.StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"  # ended with every quarter reflected on by both
+    ENDED = "ended"  # ended early, with a reason
+
+
+class Pairing(db.Model):
+    """Created when an author accepts an answer on the board; run quarter by quarter
+    (agenda, session log, reflections, messages)."""
+
+    __tablename__ = "pairings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("pairing_requests.id"), unique=True)
+    answer_id: Mapped[int] = mapped_column(sa.ForeignKey("answers.id"), unique=True)
+    senior_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    junior_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id"), index=True)
+    tool_id: Mapped[int] = mapped_column(sa.ForeignKey("tools.id"))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[PairingStatus] = mapped_column(
+        str_enum(PairingStatus), default=PairingStatus.ACTIVE, server_default="active"
+    )
+    ended_at: Mapped[datetime | None] = mapped_column()
+    ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id"))
+    end_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    # Each member's consent to show this pairing on the junior's "taught upward" page.
+    senior_shares: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    junior_shares: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+    senior: Mapped[Member] = relationship(foreign_keys=[senior_id], lazy="joined")
+    junior: Mapped[Member] = relationship(foreign_keys=[junior_id], lazy="joined")
+    tool: Mapped[Tool] = relationship(lazy="joined")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is PairingStatus.ACTIVE
+
+    def side_of(self, member_id: int) -> str | None:
+        """ "senior", "junior", or None for anyone else."""
+        if member_id == self.senior_id:
+            return "senior"
+        if member_id == self.junior_id:
+            return "junior"
+        return None
+
+    def partner_of(self, member_id: int) -> Member:
+        return self.junior if member_id == self.senior_id else self.senior
 
 
 class Quarter(db.Model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template
 from flask_login import current_user, login_required
 
+from portal.members.sections import profile_section
 from portal.members.views import member_or_404
 from portal.pairings import bp, record, services
 from portal.pairings.forms import RecordForm
@@ -39,3 +40,13 @@ def taught_upward(handle: str):
         tools=sorted({t.tool for t in taught}),
         owner=owner,
     )
+
+
+@profile_section("pairings/_profile_record.html", order=20)
+def participation_section(member, viewer) -> dict:
+    """The participation record, for whoever may see it, and the owner's switch."""
+    visible = record.can_see_record(member, viewer)
+    return {
+        "record": record.participation(member) if visible else None,
+        "record_form": RecordForm(formdata=None, data={"public": member.record_public}),
+    }

@@ -11,10 +11,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from portal.board.models import Pairing, PairingStatus, Tool
 from portal.extensions import db
 from portal.members.models import Member
-from portal.pairings.models import Quarter, SessionEntry
+from portal.pairings.models import Pairing, PairingStatus, Quarter, SessionEntry
+from portal.tools import Tool
 
 
 @dataclass

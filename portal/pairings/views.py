@@ -12,10 +12,6 @@ from collections import Counter
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from portal.board.forms import ActionForm
-from portal.board.models import Pairing
-from portal.board.refusals import domain_errors
-from portal.board.services import catalogue
 from portal.extensions import db
 from portal.pairings import bp, services
 from portal.pairings.forms import (
@@ -29,6 +25,9 @@ from portal.pairings.forms import (
     SessionForm,
     SharingForm,
 )
+from portal.pairings.models import Pairing
+from portal.tools import catalogue
+from portal.web.forms import ActionForm
 from portal.web.htmx import is_htmx
 
 SECTIONS = {
@@ -202,7 +201,6 @@ def pairing(pairing_id: int):
 
 @bp.post("/pairings/<int:pairing_id>/goals/<side>")
 @login_required
-@domain_errors
 def goal(pairing_id: int, side: str):
     if side not in services.SIDES:
         abort(404)
@@ -217,7 +215,6 @@ def goal(pairing_id: int, side: str):
 
 @bp.post("/pairings/<int:pairing_id>/agenda")
 @login_required
-@domain_errors
 def add_item(pairing_id: int):
     found = load_for_quarter_change(pairing_id)
     form = ItemForm()
@@ -236,7 +233,6 @@ def _item(found: Pairing, change, *args) -> None:
 
 @bp.post("/pairings/<int:pairing_id>/agenda/<int:item_id>")
 @login_required
-@domain_errors
 def edit_item(pairing_id: int, item_id: int):
     found = load_for_quarter_change(pairing_id)
     form = ItemForm(prefix=f"i{item_id}")
@@ -248,7 +244,6 @@ def edit_item(pairing_id: int, item_id: int):
 
 @bp.post("/pairings/<int:pairing_id>/agenda/<int:item_id>/move")
 @login_required
-@domain_errors
 def move_item(pairing_id: int, item_id: int):
     found = load_for_quarter_change(pairing_id)
     form = MoveForm()
@@ -260,7 +255,6 @@ def move_item(pairing_id: int, item_id: int):
 
 @bp.post("/pairings/<int:pairing_id>/agenda/<int:item_id>/delete")
 @login_required
-@domain_errors
 def delete_item(pairing_id: int, item_id: int):
     found = load_for_quarter_change(pairing_id)
     if not ActionForm().validate():

@@ -1,4 +1,7 @@
-"""Friendly error pages, a request id on every request, and plain messages for htmx."""
+"""Friendly error pages, a request id on every request, and plain messages for htmx.
+
+A service's refusal (`NotAllowed`, `Conflict`) needs no handling in views: it answers
+403 or 409 here with its message, as a page or as an htmx fragment."""
 
 from __future__ import annotations
 
@@ -10,6 +13,10 @@ from flask import Flask, g, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.domain import Conflict, NotAllowed
+from portal.extensions import db
+from portal.web.htmx import is_htmx
 
 log = logging.getLogger("portal")
 
@@ -58,6 +65,20 @@ def register_errors(app: Flask) -> None:
             "errors/_message.html" if request.headers.get("HX-Request") else "errors/page.html"
         )
         return render_template(template, **context), code
+
+    def refusal(status: int, error: Exception):
+        # A service refused: nothing it began is kept, and the member reads why.
+        db.session.rollback()
+        template = "errors/_refusal.html" if is_htmx() else "errors/refusal.html"
+        return render_template(template, message=str(error), status=status), status
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(error: NotAllowed):
+        return refusal(403, error)
+
+    @app.errorhandler(Conflict)
+    def conflict(error: Conflict):
+        return refusal(409, error)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

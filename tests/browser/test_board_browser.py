@@ -18,9 +18,10 @@ from playwright.sync_api import Page, expect
 
 from portal.board import services as board
 from portal.board.models import PairingRequest, Status
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.members import services
-from portal.members.models import Member, utcnow
+from portal.members.models import Member
 from tests.conftest import PASSWORD
 from tests.test_board_xss import PAYLOADS, as_tag
 

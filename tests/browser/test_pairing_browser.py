@@ -18,10 +18,10 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
 
 from portal.board import services as board
-from portal.board.models import Pairing
 from portal.extensions import db
 from portal.members.models import Member
 from portal.pairings import services as pairings
+from portal.pairings.models import Pairing
 from tests.browser.test_board_browser import new_member, post_request, sign_in
 
 SENIOR_NAME = "Asha Menon"
@@ -50,7 +50,7 @@ def start_pairing(live_server, senior_id: int, junior_id: int) -> int:
         junior = db.session.get(Member, junior_id)
         item = board.get_request(request_id)
         answer = board.answer_request(junior, item, ANSWER)
-        return board.accept_answer(senior, item, answer).pairing.id
+        return pairings.accept_answer(senior, item, answer).pairing.id
 
 
 def member_facts(live_server, member_id: int) -> tuple[str, date]:

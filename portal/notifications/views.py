@@ -5,17 +5,17 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.board import bp, services
-from portal.board.forms import ReadForm
-from portal.members.security import safe_next
+from portal.notifications import bp, services
+from portal.web.forms import ReadForm
 from portal.web.htmx import is_htmx
+from portal.web.urls import safe_next
 
 
 @bp.get("/notifications")
 @login_required
 def notifications():
     return render_template(
-        "board/notifications.html",
+        "notifications/page.html",
         items=services.notifications(current_user),
         form=ReadForm(formdata=None),
     )
@@ -25,7 +25,7 @@ def notifications():
 @login_required
 def notification_count():
     """Polled by htmx from the header; the same badge the layout renders."""
-    return render_template("board/_notification_count.html")
+    return render_template("notifications/_count.html")
 
 
 @bp.post("/notifications/read")
@@ -35,7 +35,7 @@ def mark_read():
     if form.validate():
         raw = form.notification.data or ""
         services.mark_read(current_user, int(raw) if raw.isdigit() else None)
-    target = safe_next(request.form.get("next"), url_for("board.notifications"))
+    target = safe_next(request.form.get("next"), url_for("notifications.notifications"))
     if is_htmx():
-        return render_template("board/_notification_count.html")
+        return render_template("notifications/_count.html")
     return redirect(target, 303)

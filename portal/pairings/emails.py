@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from portal.board.models import Pairing
-from portal.board.notify import send_notice
+from portal.board.models import PairingRequest
 from portal.members.models import Member
-from portal.pairings.models import Message
-from portal.pairings.services import Reflected
+from portal.notifications.email import send_notice
+from portal.pairings.models import Message, Pairing
+from portal.pairings.services import Accepted, Reflected
 from portal.web.templating import absolute_url
 
 
@@ -35,3 +35,25 @@ def reflected(pairing: Pairing, author: Member, result: Reflected) -> None:
         quarter=result.quarter,
         link=absolute_url("pairings.pairing", pairing_id=pairing.id, _anchor="reflections"),
     )
+
+
+def accepted(item: PairingRequest, result: Accepted) -> None:
+    """The chosen answerer hears their pairing begins; the others, kindly, that the
+    request found its match."""
+    send_notice(
+        result.chosen.author,
+        "accepted",
+        f"Your answer to \u201c{item.title}\u201d was accepted",
+        "accepted",
+        item=item,
+        link=absolute_url("pairings.pairing", pairing_id=result.pairing.id),
+    )
+    for other in result.others:
+        send_notice(
+            other.author,
+            "answers",
+            f"\u201c{item.title}\u201d found its match",
+            "matched_elsewhere",
+            item=item,
+            link=absolute_url("board.board"),
+        )

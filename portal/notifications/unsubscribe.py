@@ -10,23 +10,12 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 
 from portal.extensions import csrf, db
-from portal.members import bp
-from portal.members.models import NOTICES, Member
-from portal.members.tokens import TokenError, make_token, read_token
+from portal.members.models import Member
+from portal.members.tokens import TokenError, read_token
+from portal.notifications import bp
+from portal.notifications.email import MAX_AGE, PURPOSE
+from portal.notifications.models import NOTICES
 from portal.web.database import write_transaction
-from portal.web.templating import absolute_url
-
-PURPOSE = "unsubscribe"
-MAX_AGE = 10 * 365 * 24 * 3600  # links in old emails keep working
-
-
-def unsubscribe_url(member: Member, kind: str) -> str:
-    token = make_token(PURPOSE, {"m": member.id, "k": kind})
-    return absolute_url("members.unsubscribe", token=token)
-
-
-def headers_for(url: str) -> dict[str, str]:
-    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
 def _read(token: str) -> tuple[Member, str]:
@@ -52,5 +41,5 @@ def unsubscribe(token: str):
         "members/unsubscribe.html",
         kind=NOTICES[kind],
         done=request.method == "POST" or not member.wants_notice(kind),
-        action=url_for("members.unsubscribe", token=token),
+        action=url_for("notifications.unsubscribe", token=token),
     )

@@ -1,0 +1,136 @@
+"""Answers: posting one, withdrawing it, and the board's half of accepting one.
+
+Accepting an answer begins a pairing, so `portal.pairings` drives it: it calls
+`match()` here, inside its own transaction, and creates the pairing with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from portal.board.models import Answer, AnswerStatus, PairingRequest, Status
+from portal.board.services.limits import check_can_answer
+from portal.board.services.version import board_changed
+from portal.clock import utcnow
+from portal.domain import Conflict, NotAllowed
+from portal.extensions import db
+from portal.members.models import Member
+from portal.notifications.services import notify
+from portal.web.database import write_transaction
+
+
+def answer_request(member: Member, request: PairingRequest, message: str) -> Answer:
+    if request.author_id == member.id:
+        raise NotAllowed("You can't answer your own request.")
+    if request.status is not Status.OPEN:
+        raise Conflict(f"This request is {request.status.value}: it takes no new answers.")
+    try:
+        with write_transaction():
+            board_changed()  # the board's lock first, so the daily limit can't be raced
+            check_can_answer(member)
+            answer = Answer(request_id=request.id, author_id=member.id, message=message.strip())
+            db.session.add(answer)
+            db.session.flush()
+            changed = db.session.execute(
+                sa.update(PairingRequest)
+                .where(PairingRequest.id == request.id, PairingRequest.status == Status.OPEN)
+                .values(answer_count=PairingRequest.answer_count + 1)
+            ).rowcount
+            if not changed:
+                raise Conflict("This request closed a moment ago: it takes no new answers.")
+            notify(
+                request.author_id,
+                f"{member.name} answered your request \u201c{request.title}\u201d.",
+                f"/requests/{request.id}#answer-{answer.id}",
+            )
+    except IntegrityError as exc:
+        raise Conflict("You have already answered this request.") from exc
+    db.session.refresh(request)
+    return answer
+
+
+def withdraw_answer(member: Member, answer: Answer) -> None:
+    if answer.author_id != member.id:
+        raise NotAllowed("Only the member who wrote this answer can withdraw it.")
+    with write_transaction():
+        board_changed()
+        changed = db.session.execute(
+            sa.update(Answer)
+            .where(Answer.id == answer.id, Answer.status == AnswerStatus.OPEN)
+            .values(status=AnswerStatus.WITHDRAWN)
+        ).rowcount
+        if not changed:
+            raise Conflict(f"This answer is {answer.status.value}: it can't be withdrawn now.")
+        db.session.execute(
+            sa.update(PairingRequest)
+            .where(PairingRequest.id == answer.request_id)
+            .values(answer_count=PairingRequest.answer_count - 1)
+        )
+    db.session.refresh(answer)
+
+
+def same_organisation(a: Member, b: Member) -> bool:
+    return bool(a.organisation) and a.organisation.strip().lower() == b.organisation.strip().lower()
+
+
+def check_can_accept(member: Member, request: PairingRequest, answer: Answer) -> None:
+    if request.author_id != member.id:
+        raise NotAllowed("Only the member who posted this request can accept an answer.")
+    if answer.request_id != request.id:
+        raise NotAllowed("That answer belongs to another request.")
+
+
+@dataclass
+class Matched:
+    chosen: Answer
+    others: list[Answer]  # the other open answers, now declined
+
+
+def match(member: Member, request: PairingRequest, answer: Answer) -> Matched:
+    """The author picks one answer: the request is matched, the answer accepted and
+    the others declined (and told, kindly). Call inside a write transaction.
+
+    Two accepts at the same moment match once: the conditional UPDATE on the request's
+    status lets one through, and a partial unique index on accepted answers backs it up.
+    """
+    check_can_accept(member, request, answer)
+    board_changed()
+    matched = db.session.execute(
+        sa.update(PairingRequest)
+        .where(PairingRequest.id == request.id, PairingRequest.status == Status.OPEN)
+        .values(status=Status.MATCHED, closed_at=utcnow())
+    ).rowcount
+    if not matched:
+        raise Conflict("This request is no longer open: an answer was already accepted.")
+    chosen = db.session.execute(
+        sa.update(Answer)
+        .where(Answer.id == answer.id, Answer.status == AnswerStatus.OPEN)
+        .values(status=AnswerStatus.ACCEPTED)
+    ).rowcount
+    if not chosen:
+        raise Conflict("That answer was withdrawn; it can't be accepted.")
+    others = list(
+        db.session.scalars(
+            sa.select(Answer).where(
+                Answer.request_id == request.id,
+                Answer.status == AnswerStatus.OPEN,
+                Answer.id != answer.id,
+            )
+        )
+    )
+    db.session.execute(
+        sa.update(Answer)
+        .where(Answer.id.in_([o.id for o in others]))
+        .values(status=AnswerStatus.DECLINED)
+    )
+    for other in others:
+        notify(
+            other.author_id,
+            f"\u201c{request.title}\u201d has been matched with another member. "
+            "Thank you for offering; there are other requests waiting.",
+            "/requests/",
+        )
+    return Matched(answer, others)

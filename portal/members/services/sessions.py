@@ -1,0 +1,81 @@
+"""Signed-in sessions, kept on the server: ending one really signs that browser out."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.members.models import Member, MemberSession
+from portal.web.database import write_transaction
+
+log = logging.getLogger("portal.members")
+
+REMEMBER_FOR = timedelta(days=30)
+SESSION_FOR = timedelta(hours=12)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(member: Member, *, remember: bool, user_agent: str = "") -> str:
+    """A new server-side session for a member; returns the token the cookie carries."""
+    with write_transaction():
+        return add_session(member, remember=remember, user_agent=user_agent)
+
+
+def add_session(member: Member, *, remember: bool, user_agent: str) -> str:
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    db.session.add(
+        MemberSession(
+            token_hash=_hash(token),
+            member_id=member.id,
+            created_at=now,
+            expires_at=now + (REMEMBER_FOR if remember else SESSION_FOR),
+            remember=remember,
+            user_agent=user_agent[:200],
+        )
+    )
+    member.last_sign_in_at = now
+    member.session_token = token
+    log.info("Member %s signed in at %sZ", member.id, now.isoformat(timespec="seconds"))
+    return token
+
+
+def load_session(token: str) -> Member | None:
+    row = db.session.execute(
+        sa.select(MemberSession, Member)
+        .join(Member, Member.id == MemberSession.member_id)
+        .where(
+            MemberSession.token_hash == _hash(token),
+            MemberSession.expires_at > utcnow(),
+            Member.deleted_at.is_(None),
+        )
+    ).first()
+    if row is None:
+        return None
+    member = row.Member
+    member.session_token = token
+    return member
+
+
+def end_session(token: str | None) -> None:
+    if token:
+        with write_transaction():
+            db.session.execute(
+                sa.delete(MemberSession).where(MemberSession.token_hash == _hash(token))
+            )
+
+
+def end_all_sessions(member: Member, keep: str | None = None) -> None:
+    query = sa.delete(MemberSession).where(MemberSession.member_id == member.id)
+    if keep:
+        query = query.where(MemberSession.token_hash != _hash(keep))
+    db.session.execute(query)

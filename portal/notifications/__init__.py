@@ -1,0 +1,20 @@
+"""In-app notifications and notice emails: the kernel every feature tells members through.
+
+A feature calls `notify()` inside its own transaction (the notice is saved with the
+change or not at all) and `send_notice()` after it. The header's unread count, the
+notifications page and one-click unsubscribe links are served here.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("notifications", __name__)
+
+from portal.notifications import services, unsubscribe, views  # noqa: E402,F401  (routes)
+
+
+def register_notifications(app: Flask) -> None:
+    """The blueprint, and the unread count every signed-in page shows in its header."""
+    app.register_blueprint(bp)
+    app.jinja_env.globals["unread_notifications"] = services.unread_for_current_member

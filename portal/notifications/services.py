@@ -1,0 +1,77 @@
+"""Writing, counting and reading in-app notices."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_login import current_user
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.notifications.models import Notification
+from portal.web.database import write_transaction
+
+
+def notify(member_id: int, text: str, url: str) -> None:
+    """A notice for one member. Call inside the transaction of the change it tells of."""
+    db.session.add(Notification(member_id=member_id, text=text[:300], url=url))
+
+
+def has_unread(member_id: int, url: str) -> bool:
+    """Whether the member still has an unread notice pointing at exactly `url`."""
+    found = db.session.scalar(
+        sa.select(Notification.id).where(
+            Notification.member_id == member_id,
+            Notification.url == url,
+            Notification.read_at.is_(None),
+        )
+    )
+    return found is not None
+
+
+def unread_count(member) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Notification.member_id == member.id, Notification.read_at.is_(None)
+        )
+    )
+
+
+def unread_for_current_member() -> int:
+    """The header's badge (a template global)."""
+    return unread_count(current_user) if current_user.is_authenticated else 0
+
+
+def notifications(member, limit: int = 50) -> list[Notification]:
+    return list(
+        db.session.scalars(
+            sa.select(Notification)
+            .where(Notification.member_id == member.id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(member, notification_id: int | None = None) -> None:
+    """One notice read, or (without an id) all of them."""
+    query = sa.update(Notification).where(
+        Notification.member_id == member.id, Notification.read_at.is_(None)
+    )
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    with write_transaction():
+        db.session.execute(query.values(read_at=utcnow()))
+
+
+def mark_read_under(member, path: str) -> None:
+    """Opening a page reads the notices that point to it or into it (`path#...`), as
+    Discourse does. No write lock is taken when there is nothing to mark."""
+    unread = sa.and_(
+        Notification.member_id == member.id,
+        Notification.read_at.is_(None),
+        sa.or_(Notification.url == path, Notification.url.startswith(path + "#")),
+    )
+    if db.session.scalar(sa.select(Notification.id).where(unread).limit(1)) is None:
+        return
+    with write_transaction():
+        db.session.execute(sa.update(Notification).where(unread).values(read_at=utcnow()))

@@ -1,0 +1,182 @@
+"""The end of a quarter (both reflections), of a pairing (a reason, or a departure),
+and the next quarter with the next tool."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from portal.clock import utcnow
+from portal.domain import Conflict, FieldError
+from portal.extensions import db
+from portal.members.models import Member
+from portal.members.signals import member_leaving
+from portal.notifications.services import notify
+from portal.pairings.models import Pairing, PairingStatus, Quarter, Reflection
+from portal.pairings.services.access import lock, open_for_changes, open_quarter
+from portal.pairings.services.agenda import start_quarter
+from portal.pairings.services.queries import current_quarter
+from portal.tools import find_or_create_tool
+from portal.web.database import write_transaction
+
+log = logging.getLogger("portal.pairings")
+
+
+@dataclass
+class Reflected:
+    reflection: Reflection
+    quarter: Quarter
+    first: bool  # the partner's reflection is now waiting
+    completed: bool  # this reflection completed the quarter
+
+
+def reflect(
+    pairing: Pairing, member: Member, learned: str, taught: str, next_quarter: str
+) -> Reflected:
+    texts = {
+        "learned": learned.strip(),
+        "taught": taught.strip(),
+        "next_quarter": next_quarter.strip(),
+    }
+    for name, text in texts.items():
+        if not text:
+            raise FieldError(name, "Please write a sentence or two here.")
+    open_for_changes(pairing, member)
+    partner = pairing.partner_of(member.id)
+    with write_transaction():
+        lock(pairing)
+        quarter = open_quarter(pairing)
+        mine = db.session.scalar(
+            sa.select(Reflection).where(
+                Reflection.quarter_id == quarter.id, Reflection.member_id == member.id
+            )
+        )
+        if mine is None:
+            mine = Reflection(quarter_id=quarter.id, member_id=member.id, **texts)
+            db.session.add(mine)
+            new = True
+        else:
+            for name, text in texts.items():
+                setattr(mine, name, text)
+            mine.updated_at = utcnow()
+            new = False
+        theirs = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Reflection.quarter_id == quarter.id, Reflection.member_id == partner.id
+            )
+        )
+        completed = bool(theirs)
+        link = f"/pairings/{pairing.id}#reflections"
+        if completed:
+            quarter.completed_at = utcnow()
+            notify(
+                partner.id,
+                f"{member.display_name} reflected too: your quarter of {quarter.tool.name} "
+                "is complete. Well done, both of you.",
+                link,
+            )
+        elif new:
+            notify(
+                partner.id,
+                f"{member.display_name} reflected on your quarter of {quarter.tool.name}. "
+                "Yours is waiting.",
+                link,
+            )
+    log.info("Member %s reflected on quarter %s", member.id, quarter.id)
+    return Reflected(mine, quarter, first=new and not completed, completed=completed)
+
+
+def final_status(pairing: Pairing) -> PairingStatus:
+    """How a pairing ends: completed if every quarter was, ended (early) otherwise."""
+    unfinished = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Quarter.pairing_id == pairing.id, Quarter.completed_at.is_(None)
+        )
+    )
+    return PairingStatus.ENDED if unfinished else PairingStatus.COMPLETED
+
+
+def end_pairing(pairing: Pairing, member: Member, reason: str) -> None:
+    reason = reason.strip()
+    if len(reason) < 3:
+        raise FieldError("reason", "Please give a short reason; your partner will see it.")
+    open_for_changes(pairing, member)
+    with write_transaction():
+        db.session.execute(sa.select(Pairing.id).where(Pairing.id == pairing.id).with_for_update())
+        changed = db.session.execute(
+            sa.update(Pairing)
+            .where(Pairing.id == pairing.id, Pairing.status == PairingStatus.ACTIVE)
+            .values(
+                status=final_status(pairing),
+                ended_at=utcnow(),
+                ended_by_id=member.id,
+                end_reason=reason[:500],
+            )
+        ).rowcount
+        if not changed:
+            raise Conflict("This pairing has already ended.")
+        notify(
+            pairing.partner_of(member.id).id,
+            f"{member.display_name} ended your pairing ({current_quarter(pairing).tool.name}).",
+            f"/pairings/{pairing.id}",
+        )
+    db.session.refresh(pairing)
+    log.info("Member %s ended pairing %s", member.id, pairing.id)
+
+
+def renew(pairing: Pairing, member: Member, tool_name: str, after: int | None = None) -> Quarter:
+    """The next quarter, with the next tool, once both have reflected on this one.
+    `after` is the quarter the member saw: if the partner renewed first, say so."""
+    name = " ".join(tool_name.split())
+    if not name:
+        raise FieldError("tool", "Please name the tool for the next quarter.")
+    open_for_changes(pairing, member)
+    with write_transaction():
+        lock(pairing)
+        quarter = current_quarter(pairing)
+        if after is not None and quarter.number > after:
+            raise Conflict(
+                f"{pairing.partner_of(member.id).display_name} has already started quarter "
+                f"{quarter.number}: {quarter.tool.name}."
+            )
+        if not quarter.is_complete:
+            raise Conflict(
+                "Finish this quarter first: it is complete when both of you have reflected."
+            )
+        tool = find_or_create_tool(name)
+        following = start_quarter(pairing, tool, quarter.number + 1)
+        notify(
+            pairing.partner_of(member.id).id,
+            f"{member.display_name} started quarter {following.number} of your pairing: "
+            f"{tool.name}.",
+            f"/pairings/{pairing.id}#agenda",
+        )
+    return following
+
+
+@member_leaving.connect
+def end_for_departure(member: Member, **_) -> None:
+    """A member leaves the club: their active pairings end (completed, if every quarter
+    was), and each partner is told. Runs inside the member's deletion transaction."""
+    active = list(
+        db.session.scalars(
+            sa.select(Pairing).where(
+                sa.or_(Pairing.senior_id == member.id, Pairing.junior_id == member.id),
+                Pairing.status == PairingStatus.ACTIVE,
+            )
+        )
+    )
+    for pairing in active:
+        pairing.status = final_status(pairing)
+        pairing.ended_at = utcnow()
+        pairing.ended_by_id = member.id
+        pairing.end_reason = "One of you left the club."
+        notify(
+            pairing.partner_of(member.id).id,
+            # No name: the member who left takes their personal data with them.
+            "Your pairing partner has left the club, so your pairing has ended. "
+            "Its page stays as a record.",
+            f"/pairings/{pairing.id}",
+        )
