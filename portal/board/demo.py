@@ -8,13 +8,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from portal.board.catalogue import TOOLS
 from portal.board.models import Answer, BoardState, Kind, PairingRequest, RequestTag, Status
 from portal.clock import end_of_quarter, utcnow
 from portal.extensions import db
 from portal.members.models import Member, MemberTag, Role
 from portal.members.passwords import hash_password
-from portal.tools import Tool
+from portal.tools import TOOLS, Tool
 from portal.web.database import write_transaction
 from portal.web.markdown import render_markdown
 

@@ -7,36 +7,21 @@ and what was typed; a refusal from the services answers 403 or 409 with its mess
 
 from __future__ import annotations
 
-from collections import Counter
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.extensions import db
 from portal.pairings import bp, services
 from portal.pairings.forms import (
-    EndForm,
     GoalForm,
     ItemForm,
-    MessageForm,
     MoveForm,
-    ReflectionForm,
-    RenewForm,
-    SessionForm,
-    SharingForm,
 )
 from portal.pairings.models import Pairing
-from portal.tools import catalogue
+from portal.pairings.page import PairingPage
+from portal.pairings.page import session_form as page_session_form
 from portal.web.forms import ActionForm
 from portal.web.htmx import is_htmx
-
-SECTIONS = {
-    "quarter": "pairings/_quarter.html",
-    "sessions": "pairings/_sessions.html",
-    "reflections": "pairings/_reflections.html",
-    "messages": "pairings/_messages.html",
-    "sharing": "pairings/_sharing.html",
-}
 
 
 def load(pairing_id: int) -> Pairing:
@@ -64,96 +49,19 @@ def load_for_quarter_change(pairing_id: int) -> Pairing:
     return found
 
 
-def session_form(items, entry=None, bound: bool = False) -> SessionForm:
-    """The form to log a session (entry None) or to correct one; `bound` reads the POST."""
-    source = {} if bound else {"formdata": None}
-    if entry is None:
-        form = SessionForm(**source)
-        if not bound:
-            form.held_on.data = services.today_for(current_user)
-    else:
-        form = SessionForm(
-            **source,
-            prefix=f"s{entry.id}",
-            data={
-                "held_on": entry.held_on,
-                "agenda_item": str(entry.agenda_item_id or ""),
-                "covered": entry.covered,
-                "notes": entry.notes,
-            },
-        )
-    form.agenda_item.choices = [("", "Something else")] + [(str(i.id), i.title) for i in items]
-    return form
-
-
 def dates_for(pairing: Pairing) -> dict:
     """The bounds of a session's date, in the member's own time zone."""
-    return {
-        "began_on": services.local_date(pairing.started_at, current_user),
-        "today": services.today_for(current_user),
-    }
+    page = PairingPage(pairing, current_user)
+    return {"began_on": page.began_on, "today": page.today}
 
 
-def page_context(pairing: Pairing, **given) -> dict:
-    quarters = services.quarters(pairing)
-    quarter_ids = [q.id for q in quarters]
-    agenda = services.agenda(quarter_ids)
-    current = quarters[-1] if quarters else None
-    current_items = agenda.get(current.id, []) if current else []
-    entries = services.sessions(pairing)
-    reflections = services.reflections(quarter_ids)
-    side = pairing.side_of(current_user.id)
-    item_forms = {
-        item.id: ItemForm(
-            formdata=None, prefix=f"i{item.id}", data={"title": item.title, "detail": item.detail}
-        )
-        for item in current_items
-    }
-    item_forms.update(given.pop("item_forms", {}))
-    own_goal = getattr(current, f"{side}_goal") if side and current else ""
-    context = {
-        "pairing": pairing,
-        **dates_for(pairing),
-        "quarters": quarters,
-        "current": current,
-        "quarter": current,  # the section partial _quarter.html renders `quarter`
-        "agenda": agenda,
-        "entries": entries,
-        "sessions_by_quarter": Counter(entry.quarter_id for entry in entries),
-        "reflections": reflections,
-        "messages": services.messages(pairing),
-        "side": side,
-        "partner": pairing.partner_of(current_user.id) if side else None,
-        "can_change": side is not None and pairing.is_active,
-        "goal_form": GoalForm(formdata=None, data={"goal": own_goal}),
-        "item_form": ItemForm(formdata=None),
-        "item_forms": item_forms,
-        "move_form": MoveForm(formdata=None),
-        "session_form": session_form(current_items),
-        "edit_forms": {},  # an entry's correction form, shown in place when asked for
-        "reflection_form": _reflection_form(
-            reflections[current.id].get(current_user.id) if current else None
-        ),
-        "end_form": EndForm(formdata=None),
-        "renew_form": RenewForm(formdata=None),
-        "message_form": MessageForm(formdata=None),
-        "sharing_form": SharingForm(formdata=None),
-        "tools": catalogue(),
-    }
-    context.update(given)
-    if side:
-        about = "the tool" if side == "junior" else "the judgement you share"
-        context["goal_form"].goal.label.text = f"Your goal for {about}"
-    return context
+def session_form(items, entry=None, bound: bool = False):
+    return page_session_form(items, current_user, entry, bound)
 
 
-def _reflection_form(mine) -> ReflectionForm:
-    if mine is None:
-        return ReflectionForm(formdata=None)
-    return ReflectionForm(
-        formdata=None,
-        data={"learned": mine.learned, "taught": mine.taught, "next_quarter": mine.next_quarter},
-    )
+def _section(page: PairingPage, name: str, **given) -> str:
+    template, context = page.section(name, **given)
+    return render_template(template, **context)
 
 
 def answer(pairing: Pairing, section: str, message: str | None = None, status: int = 200, **given):
@@ -164,19 +72,19 @@ def answer(pairing: Pairing, section: str, message: str | None = None, status: i
         if message:
             flash(message, "success")
         return redirect(url_for("pairings.pairing", pairing_id=pairing.id) + f"#{anchor}", 303)
-    context = page_context(pairing, **given)
+    page = PairingPage(pairing, current_user)
     if is_htmx():
-        body = render_template(SECTIONS[section], status_message=message, **context)
+        body = _section(page, section, status_message=message, **given)
         if section == "quarter" and status == 200:
             # The log's "Agenda item" choices follow the agenda (only the list: what is
             # typed in the log's other fields stays).
-            body += render_template("pairings/_agenda_choices.html", **context)
-        if section == "reflections" and status == 200 and context["current"].is_complete:
+            body += _section(page, "agenda_choices")
+        if section == "reflections" and status == 200 and page.current.is_complete:
             # A completed quarter changes its heading, and the log takes no more sessions.
-            body += render_template("pairings/_quarter.html", oob=True, **context)
-            body += render_template("pairings/_sessions.html", oob=True, **context)
+            body += _section(page, "quarter", oob=True)
+            body += _section(page, "sessions", oob=True)
         return body, status
-    return render_template("pairings/pairing.html", **context), status
+    return render_template("pairings/pairing.html", **page.context(**given)), status
 
 
 @bp.get("/pairings/")
@@ -196,7 +104,7 @@ def pairing(pairing_id: int):
     found = load(pairing_id)
     if found.side_of(current_user.id):
         services.mark_seen(found, current_user)
-    return render_template("pairings/pairing.html", **page_context(found))
+    return render_template("pairings/pairing.html", **PairingPage(found, current_user).context())
 
 
 @bp.post("/pairings/<int:pairing_id>/goals/<side>")
