@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.board import bp, emails, services
@@ -17,7 +17,7 @@ from portal.web.htmx import is_htmx, redirect_to
 
 def _back_to(item, message: str, anchor: str = ""):
     flash(message, "success")
-    return redirect(url_for("board.request_page", request_id=item.id) + anchor, 303)
+    return redirect_to(url_for("board.request_page", request_id=item.id) + anchor)
 
 
 @bp.post("/requests/<int:request_id>/answers")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 import portal.mail as mail
@@ -22,6 +22,7 @@ from portal.members.models import Role
 from portal.members.security import config_limit, forget_browser
 from portal.members.views import send_verification
 from portal.notifications.models import NOTICES
+from portal.web.htmx import redirect_to
 from portal.web.templating import absolute_url
 
 PROFILE_FIELDS = ("name", "organisation", "city", "language", "meeting_mode", "timezone")
@@ -91,7 +92,7 @@ def update_profile():
         wants_to_learn=parse_tags(form.wants_to_learn.data),
     )
     flash("Your profile is saved.", "success")
-    return redirect(url_for("members.account"), 303)
+    return redirect_to(url_for("members.account"))
 
 
 @bp.post("/account/password")
@@ -109,7 +110,7 @@ def change_password():
             getattr(form, error.field).errors = [error.message]
         else:
             flash("Your password is changed. Other devices have been signed out.", "success")
-            return redirect(url_for("members.account"), 303)
+            return redirect_to(url_for("members.account"))
     return _page(422, password=form)
 
 
@@ -133,7 +134,7 @@ def change_email():
                 f"We sent a confirmation link to {new}. Your email changes when you open it.",
                 "success",
             )
-            return redirect(url_for("members.account"), 303)
+            return redirect_to(url_for("members.account"))
     return _page(422, email=form)
 
 
@@ -147,7 +148,7 @@ def resend_verification():
         flash(f"We sent a new confirmation link to {current_user.email}.", "success")
     else:
         flash("We couldn't send the email just now. Please try again in a few minutes.", "error")
-    return redirect(url_for("members.account"), 303)
+    return redirect_to(url_for("members.account"))
 
 
 @bp.post("/account/notifications")
@@ -158,7 +159,7 @@ def update_notifications():
         return _page(422, notices=form)
     services.set_notifications(current_user, {k: bool(form[k].data) for k in NOTICES})
     flash("Your email preferences are saved.", "success")
-    return redirect(url_for("members.account"), 303)
+    return redirect_to(url_for("members.account"))
 
 
 @bp.get("/account/export")
@@ -188,5 +189,5 @@ def delete_account():
             forget_browser()
             mail.send(email, "Your account is deleted", "deleted", home=absolute_url("pages.home"))
             flash("Your account is deleted. Thank you for the time you spent with us.", "info")
-            return redirect(url_for("pages.home"), 303)
+            return redirect_to(url_for("pages.home"))
     return _page(422, delete=form)

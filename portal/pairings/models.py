@@ -54,6 +54,11 @@ class Pairing(db.Model):
     def is_active(self) -> bool:
         return self.status is PairingStatus.ACTIVE
 
+    @property
+    def is_completed(self) -> bool:
+        """Ended with every quarter reflected on by both (not ended early)."""
+        return self.status is PairingStatus.COMPLETED
+
     def side_of(self, member_id: int) -> str | None:
         """ "senior", "junior", or None for anyone else."""
         if member_id == self.senior_id:
