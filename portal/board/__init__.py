@@ -6,4 +6,5 @@ from flask import Blueprint
 
 bp = Blueprint("board", __name__)
 
-from portal.board import actions, sections, views  # noqa: E402,F401  (routes, profile section)
+from portal.board import sections  # noqa: E402,F401  (its part of the profile)
+from portal.board.routes import answers, requests  # noqa: E402,F401  (routes register on bp)

@@ -11,7 +11,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("notifications", __name__)
 
-from portal.notifications import services, unsubscribe, views  # noqa: E402,F401  (routes)
+from portal.notifications import routes, services  # noqa: E402,F401  (routes register on bp)
 
 
 def register_notifications(app: Flask) -> None:

@@ -6,10 +6,10 @@ from flask import Blueprint
 
 bp = Blueprint("pairings", __name__)
 
-from portal.pairings import (  # noqa: E402,F401  (routes, export and profile sections)
-    actions,
-    export,
-    profiles,
+from portal.pairings import export  # noqa: E402,F401  (its section of the data export)
+from portal.pairings.routes import (  # noqa: E402,F401  (routes register on bp)
+    changes,
+    pairing,
+    record,
     start,
-    views,
 )

@@ -1,9 +1,10 @@
-"""The board (filters, search, load more), posting a request, and a request's page."""
+"""The board (filters, search, load more), posting a request, a request's page, and
+closing, withdrawing or renewing it."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from portal.board import bp, queries, services
@@ -16,7 +17,7 @@ from portal.members.security import verified_required
 from portal.tools import catalogue
 from portal.web.caching import BoundedCache, etag_for, serve_page
 from portal.web.forms import ActionForm
-from portal.web.htmx import is_htmx
+from portal.web.htmx import is_htmx, redirect_to
 
 
 def page_number() -> int:
@@ -141,3 +142,30 @@ def request_context(item, **overrides) -> dict:
 @bp.get("/requests/<int:request_id>")
 def request_page(request_id: int):
     return render_template("board/request.html", **request_context(load_request(request_id)))
+
+
+def _end(request_id: int, change, message: str):
+    item = load_request(request_id)
+    if not ActionForm().validate():
+        abort(400)
+    change(current_user, item)
+    flash(message, "success")
+    return redirect_to(url_for("board.request_page", request_id=item.id))
+
+
+@bp.post("/requests/<int:request_id>/close")
+@login_required
+def close(request_id: int):
+    return _end(request_id, services.close_request, "Your request is closed.")
+
+
+@bp.post("/requests/<int:request_id>/withdraw")
+@login_required
+def withdraw(request_id: int):
+    return _end(request_id, services.withdraw_request, "Your request is withdrawn.")
+
+
+@bp.post("/requests/<int:request_id>/renew")
+@login_required
+def renew(request_id: int):
+    return _end(request_id, services.renew_request, "Your request is back on the board.")

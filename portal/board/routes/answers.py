@@ -1,4 +1,4 @@
-"""State changes on a request or an answer: thin views over board.services."""
+"""Answers: posting one (in place with htmx) and withdrawing it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from portal.board import bp, emails, services
 from portal.board.forms import AnswerForm
 from portal.board.models import Answer
-from portal.board.views import load_request, request_context
+from portal.board.routes.requests import load_request, request_context
 from portal.extensions import db
 from portal.members.security import verified_required
 from portal.web.forms import ActionForm
@@ -43,33 +43,6 @@ def answer(request_id: int):
     return _back_to(
         item, "Your answer is posted. The author has been told.", f"#answer-{created.id}"
     )
-
-
-def _end(request_id: int, change, message: str):
-    item = load_request(request_id)
-    if not ActionForm().validate():
-        abort(400)
-    change(current_user, item)
-    flash(message, "success")
-    return redirect_to(url_for("board.request_page", request_id=item.id))
-
-
-@bp.post("/requests/<int:request_id>/close")
-@login_required
-def close(request_id: int):
-    return _end(request_id, services.close_request, "Your request is closed.")
-
-
-@bp.post("/requests/<int:request_id>/withdraw")
-@login_required
-def withdraw(request_id: int):
-    return _end(request_id, services.withdraw_request, "Your request is withdrawn.")
-
-
-@bp.post("/requests/<int:request_id>/renew")
-@login_required
-def renew(request_id: int):
-    return _end(request_id, services.renew_request, "Your request is back on the board.")
 
 
 @bp.post("/answers/<int:answer_id>/withdraw")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import abort, flash, render_template
 from flask_login import current_user, login_required
 
+from portal.members.routes.join import member_or_404
 from portal.members.sections import profile_section
-from portal.members.views import member_or_404
 from portal.pairings import bp, record, services
 from portal.pairings.forms import RecordForm
 from portal.web.htmx import redirect_to

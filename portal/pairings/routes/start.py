@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from portal.board.forms import AcceptForm
 from portal.board.models import Answer
-from portal.board.views import load_request
+from portal.board.routes.requests import load_request
 from portal.extensions import db
 from portal.members.security import verified_required
 from portal.pairings import bp, emails, services

@@ -14,7 +14,7 @@ from portal.pairings.forms import (
     SessionForm,
     SharingForm,
 )
-from portal.pairings.views import (
+from portal.pairings.routes.pairing import (
     answer,
     dates_for,
     load,

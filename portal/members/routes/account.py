@@ -19,8 +19,8 @@ from portal.members.forms import (
     parse_tags,
 )
 from portal.members.models import Role
+from portal.members.routes.join import send_verification
 from portal.members.security import config_limit, forget_browser
-from portal.members.views import send_verification
 from portal.notifications.models import NOTICES
 from portal.web.htmx import redirect_to
 from portal.web.templating import absolute_url

@@ -1,0 +1,1 @@
+"""The board feature's routes, one module per resource."""

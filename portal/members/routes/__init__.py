@@ -1,0 +1,1 @@
+"""The members feature's routes, one module per resource."""

@@ -1,0 +1,1 @@
+"""The pairings feature's routes, one module per resource."""
