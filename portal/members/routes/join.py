@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 import portal.mail as mail
 from portal.essays import snapshot, today
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.members import bp, services
 from portal.members.forms import ConfirmForm, EmailOnlyForm, JoinForm, parse_tags
 from portal.members.models import Member
@@ -135,12 +134,7 @@ def confirm_email(token: str):
 
 def member_or_404(handle: str) -> Member:
     """A current member by handle; a deleted or unknown one is not found."""
-    member = db.session.scalar(
-        sa.select(Member).where(Member.handle == handle, Member.deleted_at.is_(None))
-    )
-    if member is None:
-        abort(404)
-    return member
+    return services.find_by_handle(handle) or abort(404)
 
 
 @bp.get("/members/<handle>")

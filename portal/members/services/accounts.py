@@ -37,6 +37,13 @@ def find_by_email(email: str) -> Member | None:
     )
 
 
+def find_by_handle(handle: str) -> Member | None:
+    """A current member by handle; a deleted or unknown one is None."""
+    return db.session.scalar(
+        sa.select(Member).where(Member.handle == handle, Member.deleted_at.is_(None))
+    )
+
+
 def _handle_for(name: str) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:24] or "member"
     return f"{base}-{secrets.token_hex(3)}"

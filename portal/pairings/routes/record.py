@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import abort, flash, render_template
 from flask_login import current_user, login_required
 
-from portal.members.routes.join import member_or_404
 from portal.members.sections import profile_section
+from portal.members.services import find_by_handle
 from portal.pairings import bp, record, services
 from portal.pairings.forms import RecordForm
 from portal.web.htmx import redirect_to
@@ -30,7 +30,7 @@ def record_visibility():
 @bp.get("/members/<handle>/taught-upward")
 def taught_upward(handle: str):
     """Public and shareable: only quarters from pairings both members agreed to show."""
-    member = member_or_404(handle)
+    member = find_by_handle(handle) or abort(404)
     taught = record.taught_upward(member)
     owner = current_user.is_authenticated and current_user.id == member.id
     return render_template(

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from portal.board.forms import AcceptForm
 from portal.board.models import Answer
-from portal.board.routes.requests import load_request
+from portal.board.services import get_request
 from portal.extensions import db
 from portal.members.security import verified_required
 from portal.pairings import bp, emails, services
@@ -25,7 +25,7 @@ def _answer_of(item, answer_id: int) -> Answer:
 @bp.post("/requests/<int:request_id>/answers/<int:answer_id>/accept")
 @verified_required
 def accept(request_id: int, answer_id: int):
-    item = load_request(request_id)
+    item = get_request(request_id) or abort(404)
     chosen = _answer_of(item, answer_id)
     form = AcceptForm()
     if not form.validate():
