@@ -1,22 +1,38 @@
 """Fixtures in the style of Flask's tutorial: `app`, `client`, `runner`, plus a
 database chosen by DATABASE_URL (PostgreSQL in CI's second run, SQLite otherwise)
-and a live server for the browser tests."""
+and a live server for the browser tests; and the members, requests and pairings that
+several test modules share (`people`, `answered`; `pairing_people`, `pair`,
+`other_pair`, `as_member`), built by factories.py. Plain functions and constants live
+in helpers.py, which test modules import (never this file)."""
 
 from __future__ import annotations
 
+import functools
 import os
 import textwrap
-import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
-from werkzeug.serving import make_server
 
 from portal import create_app
 
-ROOT = Path(__file__).resolve().parent.parent
+from . import factories
+from .helpers import (
+    EMAILS,
+    FOURTH,
+    JUNIOR,
+    NAMES,
+    SENIOR,
+    THIRD,
+    LiveServer,
+    _apps,
+    make_admin,
+    make_app,
+    pair_of,
+    sign_in,
+)
 
 # CI runs the date-sensitive tests again with the clock set where UTC and India
 # disagree on the date (e.g. PORTAL_TEST_CLOCK=2026-11-30T23:30:00Z). The clock
@@ -36,9 +52,6 @@ def _test_clock():
     moment = datetime.fromisoformat(FROZEN_AT.replace("Z", "+00:00"))
     with time_machine.travel(moment, tick=True) as traveller:
         yield traveller
-
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def _reset_database(url: str) -> None:
@@ -80,9 +93,6 @@ def migrated(database_url) -> str:
     return database_url
 
 
-_apps: list = []
-
-
 @pytest.fixture(autouse=True)
 def _dispose_engines():
     """Close every pooled connection a test's apps opened (PostgreSQL warns otherwise)."""
@@ -94,24 +104,6 @@ def _dispose_engines():
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
-
-
-def make_app(database_url: str, **overrides):
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "DATABASE_URL": database_url,
-        "SITE_URL": "http://portal.test",
-        "WTF_CSRF_ENABLED": False,
-        "RATELIMIT_ENABLED": False,
-        "MAIL_ASYNC": False,  # mail in the request, so a test can read it at once
-        "ESSAYS_DIR": str(ROOT / "content" / "essays"),
-        "PAGES_DIR": str(ROOT / "content" / "pages"),
-    }
-    config.update(overrides)
-    app = create_app(config)
-    _apps.append(app)
-    return app
 
 
 def _empty_tables(app) -> None:
@@ -245,79 +237,97 @@ def smtp(_smtp_server):
     return _smtp_server
 
 
-# --- members --------------------------------------------------------------------------
-
-PASSWORD = "a long enough phrase for tests"
+# --- members, the board, pairings ----------------------------------------------------------
 
 
 @pytest.fixture
 def make_member(app):
-    """Create a member through the service: make_member(email=..., verified=True, ...)."""
-    from portal.members import services
-
-    def make(
-        email="asha@example.com",
-        name="Asha Kulkarni",
-        password=PASSWORD,
-        role="senior",
-        verified=True,
-        **extra,
-    ):
-        with app.app_context():
-            result = services.join(
-                name=name,
-                email=email,
-                password=password,
-                role=role,
-                can_teach=extra.pop("can_teach", []),
-                wants_to_learn=extra.pop("wants_to_learn", ["chatgpt"]),
-                **extra,
-            )
-            member = result.member
-            if verified:
-                from portal.clock import utcnow
-                from portal.extensions import db
-
-                member.email_verified_at = utcnow()
-                db.session.commit()
-            return member.id
-
-    return make
+    """Create a member through the service: make_member(email=..., verified=True, ...)
+    (see factories.make_member); returns their id."""
+    return functools.partial(factories.make_member, app)
 
 
-def sign_in(client, email="asha@example.com", password=PASSWORD, remember=False):
-    data = {"email": email, "password": password}
-    if remember:
-        data["remember"] = "y"
-    response = client.post("/login", data=data)
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return response
+@pytest.fixture
+def people(make_member):
+    """The board's members: a senior who wants to learn, a junior who can teach, and two
+    more juniors (Meera teaches Claude, Kiran Excel)."""
+    return {
+        "senior": make_member(email=SENIOR, name="Asha Kulkarni", role="senior"),
+        "junior": make_member(
+            email=JUNIOR, name="Ravi Iyer", role="junior", can_teach=["chatgpt"], wants_to_learn=[]
+        ),
+        "third": make_member(
+            email=THIRD, name="Meera Nair", role="junior", can_teach=["claude"], wants_to_learn=[]
+        ),
+        "fourth": make_member(
+            email=FOURTH, name="Kiran Rao", role="junior", can_teach=["excel"], wants_to_learn=[]
+        ),
+    }
+
+
+@pytest.fixture
+def answered(app, people):
+    """The senior's request, answered by the junior and by a third member."""
+    request_id = factories.make_request(app, people["senior"], title="Teach me ChatGPT")
+    return {
+        "request": request_id,
+        "chosen": factories.make_answer(app, request_id, people["junior"]),
+        "other": factories.make_answer(app, request_id, people["third"]),
+    }
+
+
+@pytest.fixture
+def pairing_people(app, make_member) -> dict[str, int]:
+    """The pairing tests' members: the senior who wants to learn, the junior who teaches,
+    another member, an admin."""
+    ids = {
+        "senior": make_member(email=SENIOR, name=NAMES["senior"], role="senior"),
+        "junior": make_member(
+            email=JUNIOR, name=NAMES["junior"], role="junior", can_teach=["chatgpt"]
+        ),
+        "stranger": make_member(email=EMAILS["stranger"], name="Meera Nair", role="junior"),
+        "admin": make_member(email=EMAILS["admin"], name="Kiran Rao", role="senior"),
+    }
+    make_admin(app, ids["admin"])
+    return ids
+
+
+@pytest.fixture
+def pair(app, pairing_people):
+    """Asha and Ravi's pairing, just begun: quarter 1 of ChatGPT."""
+    return pair_of(
+        app, factories.make_pairing(app, pairing_people["senior"], pairing_people["junior"])
+    )
+
+
+@pytest.fixture
+def other_pair(app, pairing_people, make_member):
+    """Another pairing: the stranger teaches Lata."""
+    lata = make_member(email="lata@example.com", name="Lata Menon", role="senior")
+    return pair_of(
+        app, factories.make_pairing(app, lata, pairing_people["stranger"], tool="Claude")
+    )
+
+
+@pytest.fixture
+def as_member(app, pairing_people):
+    """as_member("senior") → a test client signed in as that member ("anonymous": none)."""
+    clients = {}
+
+    def client(who: str):
+        if who not in clients:
+            clients[who] = app.test_client()
+            if who != "anonymous":
+                sign_in(clients[who], EMAILS[who])
+        return clients[who]
+
+    return client
 
 
 @pytest.fixture
 def essays_app(migrated, essays_dir):
     """An app reading essays from a temporary folder that a test fills."""
     return make_app(migrated, ESSAYS_DIR=str(essays_dir))
-
-
-class LiveServer:
-    def __init__(self, app):
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        # Track request threads, so that closing the server waits for each one to
-        # finish (and return its database connection) before the test moves on.
-        self.server.daemon_threads = False
-        self.server.block_on_close = True
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.thread.join(timeout=5)
-        self.server.server_close()
 
 
 @pytest.fixture(scope="session")

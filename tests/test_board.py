@@ -8,9 +8,7 @@ changes the answer, on the htmx path (HX-Request: true, a fragment)."""
 
 from __future__ import annotations
 
-import html
 import http.client
-import json
 import re
 import threading
 from datetime import datetime, timedelta
@@ -27,158 +25,39 @@ from portal.extensions import db
 from portal.members.models import Member
 from portal.notifications.models import Notification
 from portal.pairings import services as pairings
-from portal.pairings.models import Pairing
 from portal.tools import Tool
 
-from .conftest import PASSWORD, LiveServer, make_app, sign_in
-
-SENIOR = "asha@example.com"
-JUNIOR = "ravi@example.com"
-THIRD = "meera@example.com"
-FOURTH = "kiran@example.com"
-HX = {"HX-Request": "true"}
-HTTPS = "https://portal.test"
-
-DESCRIPTION = (
-    "I write board notes every week and want to draft them faster, without losing my voice."
+from .factories import make_answer, make_request
+from .helpers import (
+    ANSWER,
+    DESCRIPTION,
+    FOURTH,
+    HTMX,
+    JUNIOR,
+    PASSWORD,
+    SENIOR,
+    THIRD,
+    LiveServer,
+    age,
+    answer_statuses,
+    card_ids,
+    client_for,
+    csrf_field,
+    form_data,
+    hx_headers,
+    list_ids,
+    make_app,
+    notifications_of,
+    pairings_of,
+    request_count,
+    request_row,
+    set_columns,
+    sign_in,
+    suggested_ids,
+    text,
 )
-ANSWER = "I use it every day for drafting; happy to meet on Saturday mornings."
 
-
-# --- helpers ------------------------------------------------------------------------
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def form_data(**changes) -> dict:
-    data = {
-        "kind": "seeking",
-        "title": "Help me draft board notes with ChatGPT",
-        "tool": "ChatGPT",
-        "tags": "Drafting, reports",
-        "description": DESCRIPTION,
-        "format": "online",
-        "city": "",
-    }
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
-
-
-def card_ids(page: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<li class="request-card" id="request-(\d+)"', page)]
-
-
-def suggested_ids(page: str) -> list[int]:
-    found = re.search(r'<section class="panel suggestions".*?</section>', page, re.S)
-    return card_ids(found.group(0)) if found else []
-
-
-def list_ids(page: str) -> list[int]:
-    found = re.search(r'<section id="request-list".*?</section>', page, re.S)
-    assert found, page
-    return card_ids(found.group(0))
-
-
-def age(app, *member_ids: int, days: int = 30) -> None:
-    """Make members old enough that the new-member limits no longer apply."""
-    with app.app_context():
-        db.session.execute(
-            sa.update(Member)
-            .where(Member.id.in_(member_ids))
-            .values(created_at=utcnow() - timedelta(days=days))
-        )
-        db.session.commit()
-
-
-def new_request(app, author_id: int, **changes) -> int:
-    """A request posted through the service, as the view would."""
-    values = {
-        "kind": "seeking",
-        "title": f"Teach me ChatGPT for reports {utcnow().isoformat()}",
-        "tool": "ChatGPT",
-        "description": DESCRIPTION,
-        "tags": [],
-    }
-    values.update(changes)
-    with app.app_context():
-        member = db.session.get(Member, author_id)
-        return services.post_request(member, services.RequestInput(**values)).id
-
-
-def new_answer(app, request_id: int, author_id: int, message: str = ANSWER) -> int:
-    with app.app_context():
-        member = db.session.get(Member, author_id)
-        item = db.session.get(PairingRequest, request_id)
-        return services.answer_request(member, item, message).id
-
-
-def update(app, model, row_id: int, **values) -> None:
-    with app.app_context():
-        db.session.execute(sa.update(model).where(model.id == row_id).values(**values))
-        db.session.commit()
-
-
-def request_row(app, request_id: int) -> dict:
-    with app.app_context():
-        item = db.session.get(PairingRequest, request_id)
-        return {
-            "author_id": item.author_id,
-            "kind": item.kind,
-            "title": item.title,
-            "tool": item.tool.name,
-            "tool_curated": item.tool.curated,
-            "tags": item.tag_list,
-            "description": item.description,
-            "description_html": item.description_html,
-            "cadence": item.cadence,
-            "in_person": item.in_person,
-            "city": item.city,
-            "status": item.status,
-            "answer_count": item.answer_count,
-            "created_at": item.created_at,
-            "expires_at": item.expires_at,
-            "closed_at": item.closed_at,
-        }
-
-
-def request_count(app) -> int:
-    with app.app_context():
-        return db.session.scalar(sa.select(sa.func.count()).select_from(PairingRequest))
-
-
-def answer_statuses(app, request_id: int) -> dict[int, AnswerStatus]:
-    with app.app_context():
-        rows = db.session.execute(
-            sa.select(Answer.id, Answer.status).where(Answer.request_id == request_id)
-        )
-        return {row.id: row.status for row in rows}
-
-
-def pairings_of(app, request_id: int) -> list[dict]:
-    with app.app_context():
-        rows = db.session.scalars(sa.select(Pairing).where(Pairing.request_id == request_id))
-        return [
-            {
-                "id": p.id,
-                "answer_id": p.answer_id,
-                "senior_id": p.senior_id,
-                "junior_id": p.junior_id,
-                "tool_id": p.tool_id,
-            }
-            for p in rows
-        ]
-
-
-def notifications_of(app, member_id: int) -> list[dict]:
-    with app.app_context():
-        rows = db.session.scalars(
-            sa.select(Notification)
-            .where(Notification.member_id == member_id)
-            .order_by(Notification.id)
-        )
-        return [{"id": n.id, "text": n.text, "url": n.url, "read": bool(n.read_at)} for n in rows]
+HTTPS = "https://portal.test"
 
 
 def end_of_quarter(moment: datetime) -> datetime:
@@ -187,29 +66,6 @@ def end_of_quarter(moment: datetime) -> datetime:
     if month is None:
         return datetime(moment.year + 1, 1, 1)
     return datetime(moment.year, month, 1)
-
-
-def client_for(app, email: str):
-    client = app.test_client()
-    sign_in(client, email)
-    return client
-
-
-@pytest.fixture
-def people(app, make_member):
-    """A senior who wants to learn, a junior who can teach, and two more members."""
-    return {
-        "senior": make_member(email=SENIOR, name="Asha Kulkarni", role="senior"),
-        "junior": make_member(
-            email=JUNIOR, name="Ravi Iyer", role="junior", can_teach=["chatgpt"], wants_to_learn=[]
-        ),
-        "third": make_member(
-            email=THIRD, name="Meera Nair", role="junior", can_teach=["claude"], wants_to_learn=[]
-        ),
-        "fourth": make_member(
-            email=FOURTH, name="Kiran Rao", role="junior", can_teach=["excel"], wants_to_learn=[]
-        ),
-    }
 
 
 # --- posting ------------------------------------------------------------------------
@@ -260,8 +116,8 @@ def test_a_tool_not_in_the_catalogue_is_created_uncurated(app, client, people):
 
 def test_a_second_request_for_a_new_tool_reuses_it_whatever_the_case(app, people):
     age(app, people["senior"])
-    first = new_request(app, people["senior"], tool="Tally Prime AI", title="One")
-    second = new_request(app, people["senior"], tool="TALLY PRIME ai", title="Two")
+    first = make_request(app, people["senior"], tool="Tally Prime AI", title="One")
+    second = make_request(app, people["senior"], tool="TALLY PRIME ai", title="Two")
     assert request_row(app, first)["tool"] == request_row(app, second)["tool"] == "Tally Prime AI"
     with app.app_context():
         count = db.session.scalar(
@@ -362,7 +218,7 @@ def test_invalid_request_shows_the_message_keeps_the_input_and_writes_nothing(
 def test_invalid_request_over_htmx_rerenders_only_the_form(app, client, people, case):
     changes, message = INVALID[case]
     sign_in(client, SENIOR)
-    response = client.post("/requests/", data=form_data(**changes), headers=HX)
+    response = client.post("/requests/", data=form_data(**changes), headers=HTMX)
     assert response.status_code == 422
     assert response.headers["HX-Retarget"] == "#request-form"
     assert response.headers["HX-Reswap"] == "outerHTML"
@@ -377,7 +233,7 @@ def test_invalid_request_over_htmx_rerenders_only_the_form(app, client, people, 
 
 def test_a_valid_htmx_post_answers_the_new_card_and_a_fresh_form(app, client, people):
     sign_in(client, SENIOR)
-    response = client.post("/requests/", data=form_data(), headers=HX)
+    response = client.post("/requests/", data=form_data(), headers=HTMX)
     assert response.status_code == 200
     page = text(response)
     assert "<html" not in page
@@ -397,7 +253,7 @@ def test_an_unverified_member_cannot_post(app, client, make_member):
     response = client.post("/requests/", data=form_data())
     assert response.status_code == 403
     assert "confirm your email" in text(response)
-    htmx = client.post("/requests/", data=form_data(), headers=HX)
+    htmx = client.post("/requests/", data=form_data(), headers=HTMX)
     assert htmx.status_code == 403
     assert "confirm your email" in text(htmx)
     assert "<html" not in text(htmx)
@@ -408,7 +264,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_to_post(app, client):
     response = client.post("/requests/", data=form_data())
     assert response.status_code in (302, 303)
     assert urlsplit(response.headers["Location"]).path == "/login"
-    htmx = client.post("/requests/", data=form_data(), headers=HX)
+    htmx = client.post("/requests/", data=form_data(), headers=HTMX)
     assert htmx.status_code == 401
     assert urlsplit(htmx.headers["HX-Redirect"]).path == "/login"
     assert client.get("/requests/new").status_code in (302, 303)
@@ -427,7 +283,7 @@ def test_the_same_title_twice_within_ten_minutes_is_refused(app, client, people)
 
 def test_the_same_title_twice_is_refused_by_the_service(app, people):
     age(app, people["senior"])
-    new_request(app, people["senior"], title="Teach me Claude")
+    make_request(app, people["senior"], title="Teach me Claude")
     with app.app_context(), pytest.raises(services.Conflict):
         member = db.session.get(Member, people["senior"])
         services.post_request(
@@ -472,15 +328,15 @@ def test_a_senior_sees_the_leadership_framing_until_their_first_request(app, cli
 
 def test_the_board_lists_open_requests_newest_first(app, client, people):
     age(app, people["senior"])
-    old = new_request(app, people["senior"], title="Old")
-    newest = new_request(app, people["senior"], title="Newest")
-    middle = new_request(app, people["senior"], title="Middle")
-    gone = new_request(app, people["senior"], title="Closed one")
+    old = make_request(app, people["senior"], title="Old")
+    newest = make_request(app, people["senior"], title="Newest")
+    middle = make_request(app, people["senior"], title="Middle")
+    gone = make_request(app, people["senior"], title="Closed one")
     now = utcnow()
-    update(app, PairingRequest, old, created_at=now - timedelta(days=3))
-    update(app, PairingRequest, middle, created_at=now - timedelta(days=2))
-    update(app, PairingRequest, newest, created_at=now - timedelta(days=1))
-    update(app, PairingRequest, gone, status=Status.CLOSED)
+    set_columns(app, PairingRequest, old, created_at=now - timedelta(days=3))
+    set_columns(app, PairingRequest, middle, created_at=now - timedelta(days=2))
+    set_columns(app, PairingRequest, newest, created_at=now - timedelta(days=1))
+    set_columns(app, PairingRequest, gone, status=Status.CLOSED)
     page = text(client.get("/requests/"))
     assert list_ids(page) == [newest, middle, old]
 
@@ -490,10 +346,10 @@ def varied(app, people):
     """Requests of every sort, for the filters."""
     age(app, *people.values())
     ids = {
-        "seeking_chatgpt": new_request(
+        "seeking_chatgpt": make_request(
             app, people["senior"], title="Drafting with ChatGPT", tags=["drafting"]
         ),
-        "seeking_excel_pune": new_request(
+        "seeking_excel_pune": make_request(
             app,
             people["senior"],
             title="Pivot help",
@@ -503,7 +359,7 @@ def varied(app, people):
             in_person=True,
             city="Pune",
         ),
-        "offering_claude": new_request(
+        "offering_claude": make_request(
             app,
             people["third"],
             kind="offering",
@@ -511,19 +367,19 @@ def varied(app, people):
             tool="Claude",
             tags=["documents"],
         ),
-        "percent": new_request(
+        "percent": make_request(
             app, people["fourth"], title="Reports 100% faster with Notion AI", tool="Notion AI"
         ),
-        "underscore": new_request(
+        "underscore": make_request(
             app, people["fourth"], title="Naming files like snake_case", tool="Cursor"
         ),
-        "matched": new_request(app, people["senior"], title="Matched one"),
-        "closed": new_request(app, people["senior"], title="Closed one"),
-        "expired": new_request(app, people["senior"], title="Expired one"),
+        "matched": make_request(app, people["senior"], title="Matched one"),
+        "closed": make_request(app, people["senior"], title="Closed one"),
+        "expired": make_request(app, people["senior"], title="Expired one"),
     }
-    update(app, PairingRequest, ids["matched"], status=Status.MATCHED)
-    update(app, PairingRequest, ids["closed"], status=Status.CLOSED)
-    update(app, PairingRequest, ids["expired"], status=Status.EXPIRED)
+    set_columns(app, PairingRequest, ids["matched"], status=Status.MATCHED)
+    set_columns(app, PairingRequest, ids["closed"], status=Status.CLOSED)
+    set_columns(app, PairingRequest, ids["expired"], status=Status.EXPIRED)
     return ids
 
 
@@ -564,7 +420,7 @@ def test_status_any_shows_every_request(app, client, varied):
 
 
 def test_an_htmx_filter_answers_only_the_list_and_varies_on_hx_request(app, client, varied):
-    response = client.get("/requests/?kind=offering", headers=HX)
+    response = client.get("/requests/?kind=offering", headers=HTMX)
     assert response.status_code == 200
     page = text(response)
     assert "<html" not in page
@@ -579,12 +435,12 @@ def test_an_htmx_filter_answers_only_the_list_and_varies_on_hx_request(app, clie
 
 def test_load_more_answers_just_the_next_cards(app, client, people):
     age(app, people["senior"])
-    ids = [new_request(app, people["senior"], title=f"Request number {n}") for n in range(21)]
+    ids = [make_request(app, people["senior"], title=f"Request number {n}") for n in range(21)]
     first = text(client.get("/requests/"))
     assert list_ids(first) == list(reversed(ids))[:20]
     assert 'id="load-more"' in first
     assert 'href="/requests/?page=2"' in first
-    more = client.get("/requests/?page=2", headers={**HX, "HX-Target": "load-more"})
+    more = client.get("/requests/?page=2", headers={**HTMX, "HX-Target": "load-more"})
     assert more.status_code == 200
     page = text(more)
     assert "<html" not in page
@@ -596,10 +452,10 @@ def test_load_more_answers_just_the_next_cards(app, client, people):
 
 
 def test_a_page_beyond_the_last_is_empty(app, client, people):
-    new_request(app, people["senior"])
+    make_request(app, people["senior"])
     assert client.get("/requests/?page=3").status_code == 200
     assert list_ids(text(client.get("/requests/?page=3"))) == []
-    more = client.get("/requests/?page=3", headers={**HX, "HX-Target": "load-more"})
+    more = client.get("/requests/?page=3", headers={**HTMX, "HX-Target": "load-more"})
     assert more.status_code == 200
     assert card_ids(text(more)) == []
 
@@ -610,7 +466,7 @@ def test_a_page_that_is_not_a_number_is_not_found(client, page):
 
 
 def test_anonymous_readers_can_read_the_board_and_a_request(app, client, people):
-    request_id = new_request(app, people["senior"], title="Teach me ChatGPT")
+    request_id = make_request(app, people["senior"], title="Teach me ChatGPT")
     board = client.get("/requests/")
     assert board.status_code == 200
     assert list_ids(text(board)) == [request_id]
@@ -627,7 +483,7 @@ def test_anonymous_readers_can_read_the_board_and_a_request(app, client, people)
 
 
 def test_a_member_answers_and_the_author_is_told(app, client, people, smtp):
-    request_id = new_request(app, people["senior"], title="Teach me ChatGPT")
+    request_id = make_request(app, people["senior"], title="Teach me ChatGPT")
     sign_in(client, JUNIOR)
     response = client.post(f"/requests/{request_id}/answers", data={"message": ANSWER})
     assert response.status_code == 303
@@ -649,9 +505,11 @@ def test_a_member_answers_and_the_author_is_told(app, client, people, smtp):
 
 
 def test_an_htmx_answer_swaps_in_the_answer_and_the_count(app, client, people, smtp):
-    request_id = new_request(app, people["senior"])
+    request_id = make_request(app, people["senior"])
     sign_in(client, JUNIOR)
-    response = client.post(f"/requests/{request_id}/answers", data={"message": ANSWER}, headers=HX)
+    response = client.post(
+        f"/requests/{request_id}/answers", data={"message": ANSWER}, headers=HTMX
+    )
     assert response.status_code == 200
     page = text(response)
     assert "<html" not in page
@@ -667,8 +525,8 @@ def test_an_htmx_answer_swaps_in_the_answer_and_the_count(app, client, people, s
 
 
 def test_no_email_when_the_author_turned_answer_notices_off(app, client, people, smtp):
-    update(app, Member, people["senior"], notify={"answers": False})
-    request_id = new_request(app, people["senior"])
+    set_columns(app, Member, people["senior"], notify={"answers": False})
+    request_id = make_request(app, people["senior"])
     sign_in(client, JUNIOR)
     response = client.post(f"/requests/{request_id}/answers", data={"message": ANSWER})
     assert response.status_code == 303
@@ -677,7 +535,7 @@ def test_no_email_when_the_author_turned_answer_notices_off(app, client, people,
 
 
 def test_a_member_cannot_answer_the_same_request_twice(app, client, people):
-    request_id = new_request(app, people["senior"])
+    request_id = make_request(app, people["senior"])
     sign_in(client, JUNIOR)
     assert (
         client.post(f"/requests/{request_id}/answers", data={"message": ANSWER}).status_code == 303
@@ -688,14 +546,14 @@ def test_a_member_cannot_answer_the_same_request_twice(app, client, people):
     assert len(answer_statuses(app, request_id)) == 1
     assert request_row(app, request_id)["answer_count"] == 1
     htmx = client.post(
-        f"/requests/{request_id}/answers", data={"message": ANSWER + " Again."}, headers=HX
+        f"/requests/{request_id}/answers", data={"message": ANSWER + " Again."}, headers=HTMX
     )
     assert htmx.status_code == 409
     assert "<html" not in text(htmx)
 
 
 def test_author_cannot_answer_own_request(app, client, people):
-    request_id = new_request(app, people["senior"])
+    request_id = make_request(app, people["senior"])
     sign_in(client, SENIOR)
     response = client.post(f"/requests/{request_id}/answers", data={"message": ANSWER})
     assert response.status_code == 403
@@ -708,8 +566,8 @@ def test_author_cannot_answer_own_request(app, client, people):
     "status", [Status.MATCHED, Status.CLOSED, Status.WITHDRAWN, Status.EXPIRED]
 )
 def test_a_request_that_is_not_open_takes_no_answers(app, client, people, status):
-    request_id = new_request(app, people["senior"])
-    update(app, PairingRequest, request_id, status=status)
+    request_id = make_request(app, people["senior"])
+    set_columns(app, PairingRequest, request_id, status=status)
     sign_in(client, JUNIOR)
     response = client.post(f"/requests/{request_id}/answers", data={"message": ANSWER})
     assert response.status_code == 409
@@ -721,7 +579,7 @@ def test_a_request_that_is_not_open_takes_no_answers(app, client, people, status
 
 def test_an_unverified_member_cannot_answer(app, client, people, make_member):
     make_member(email="new@example.com", name="New Person", role="junior", verified=False)
-    request_id = new_request(app, people["senior"])
+    request_id = make_request(app, people["senior"])
     sign_in(client, "new@example.com")
     response = client.post(f"/requests/{request_id}/answers", data={"message": ANSWER})
     assert response.status_code == 403
@@ -730,7 +588,7 @@ def test_an_unverified_member_cannot_answer(app, client, people, make_member):
 
 
 def test_an_anonymous_visitor_is_sent_to_sign_in_to_answer(app, client, people):
-    request_id = new_request(app, people["senior"])
+    request_id = make_request(app, people["senior"])
     response = client.post(f"/requests/{request_id}/answers", data={"message": ANSWER})
     assert response.status_code in (302, 303)
     assert urlsplit(response.headers["Location"]).path == "/login"
@@ -738,7 +596,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_to_answer(app, client, people):
 
 
 def test_a_too_short_answer_is_refused_with_a_message(app, client, people):
-    request_id = new_request(app, people["senior"])
+    request_id = make_request(app, people["senior"])
     sign_in(client, JUNIOR)
     response = client.post(f"/requests/{request_id}/answers", data={"message": "Me!"})
     assert response.status_code == 422
@@ -746,7 +604,7 @@ def test_a_too_short_answer_is_refused_with_a_message(app, client, people):
     assert "<html" in page
     assert "Between 10 and 2,000 characters" in page
     assert "Me!</textarea>" in page
-    htmx = client.post(f"/requests/{request_id}/answers", data={"message": "Me!"}, headers=HX)
+    htmx = client.post(f"/requests/{request_id}/answers", data={"message": "Me!"}, headers=HTMX)
     assert htmx.status_code == 422
     fragment = text(htmx)
     assert "<html" not in fragment
@@ -757,8 +615,8 @@ def test_a_too_short_answer_is_refused_with_a_message(app, client, people):
 
 
 def test_a_too_short_answer_keeps_the_thread_in_view(app, client, people):
-    request_id = new_request(app, people["senior"])
-    answer_id = new_answer(app, request_id, people["third"])
+    request_id = make_request(app, people["senior"])
+    answer_id = make_answer(app, request_id, people["third"])
     sign_in(client, JUNIOR)
     page = text(client.post(f"/requests/{request_id}/answers", data={"message": "Me!"}))
     assert f'id="answer-{answer_id}"' in page
@@ -768,24 +626,13 @@ def test_a_too_short_answer_keeps_the_thread_in_view(app, client, people):
 # --- accepting ------------------------------------------------------------------------
 
 
-@pytest.fixture
-def answered(app, people):
-    """The senior's request, answered by the junior and by a third member."""
-    request_id = new_request(app, people["senior"], title="Teach me ChatGPT")
-    return {
-        "request": request_id,
-        "chosen": new_answer(app, request_id, people["junior"]),
-        "other": new_answer(app, request_id, people["third"]),
-    }
-
-
 def test_only_the_author_can_accept_an_answer(app, client, people, answered):
     sign_in(client, FOURTH)
     url = f"/requests/{answered['request']}/answers/{answered['chosen']}/accept"
     response = client.post(url)
     assert response.status_code == 403
     assert "Only the member who posted this request" in text(response)
-    assert client.post(url, headers=HX).status_code == 403
+    assert client.post(url, headers=HTMX).status_code == 403
     # Not even the member who wrote the answer.
     junior = client_for(app, JUNIOR)
     assert junior.post(url).status_code == 403
@@ -796,8 +643,8 @@ def test_only_the_author_can_accept_an_answer(app, client, people, answered):
 
 def test_an_answer_must_belong_to_the_request(app, client, people, answered):
     age(app, people["senior"])
-    elsewhere = new_request(app, people["senior"], title="Teach me Claude", tool="Claude")
-    stray = new_answer(app, elsewhere, people["fourth"])
+    elsewhere = make_request(app, people["senior"], title="Teach me Claude", tool="Claude")
+    stray = make_answer(app, elsewhere, people["fourth"])
     sign_in(client, SENIOR)
     assert client.post(f"/requests/{answered['request']}/answers/{stray}/accept").status_code == 404
     assert client.post(f"/requests/{answered['request']}/answers/999999/accept").status_code == 404
@@ -809,8 +656,8 @@ def test_an_answer_must_belong_to_the_request(app, client, people, answered):
 
 def test_the_service_refuses_an_answer_from_another_request(app, people, answered):
     age(app, people["senior"])
-    elsewhere = new_request(app, people["senior"], title="Teach me Claude", tool="Claude")
-    stray = new_answer(app, elsewhere, people["fourth"])
+    elsewhere = make_request(app, people["senior"], title="Teach me Claude", tool="Claude")
+    stray = make_answer(app, elsewhere, people["fourth"])
     with app.app_context(), pytest.raises(services.NotAllowed):
         pairings.accept_answer(
             db.session.get(Member, people["senior"]),
@@ -892,8 +739,8 @@ def test_the_pairing_names_the_seeker_senior_and_the_teacher_junior(app, client,
         author, author_email, answerer = people["senior"], SENIOR, people["junior"]
     else:
         author, author_email, answerer = people["junior"], JUNIOR, people["senior"]
-    request_id = new_request(app, author, kind=kind, title=f"A {kind} request")
-    answer_id = new_answer(app, request_id, answerer)
+    request_id = make_request(app, author, kind=kind, title=f"A {kind} request")
+    answer_id = make_answer(app, request_id, answerer)
     sign_in(client, author_email)
     response = client.post(f"/requests/{request_id}/answers/{answer_id}/accept")
     assert response.status_code == 303
@@ -909,7 +756,7 @@ def test_a_second_accept_is_refused_and_there_is_still_one_pairing(app, client, 
     same = client.post(f"{base}/{answered['chosen']}/accept")
     assert same.status_code == 409
     assert "no longer open" in text(same)
-    other = client.post(f"{base}/{answered['other']}/accept", headers=HX)
+    other = client.post(f"{base}/{answered['other']}/accept", headers=HTMX)
     assert other.status_code == 409
     assert "<html" not in text(other)
     assert len(pairings_of(app, answered["request"])) == 1
@@ -922,7 +769,7 @@ def test_a_second_accept_is_refused_and_there_is_still_one_pairing(app, client, 
 def test_an_htmx_accept_redirects_to_the_pairing(app, client, people, answered):
     sign_in(client, SENIOR)
     response = client.post(
-        f"/requests/{answered['request']}/answers/{answered['chosen']}/accept", headers=HX
+        f"/requests/{answered['request']}/answers/{answered['chosen']}/accept", headers=HTMX
     )
     assert response.status_code == 200
     [pairing] = pairings_of(app, answered["request"])
@@ -947,8 +794,8 @@ def test_same_organisation_asks_first_then_accepts_when_confirmed(app, client, m
     junior = make_member(
         email=JUNIOR, name="Ravi Iyer", role="junior", organisation="  INFOSYS ", can_teach=["x"]
     )
-    request_id = new_request(app, senior)
-    answer_id = new_answer(app, request_id, junior)
+    request_id = make_request(app, senior)
+    answer_id = make_answer(app, request_id, junior)
     sign_in(client, SENIOR)
     url = f"/requests/{request_id}/answers/{answer_id}/accept"
     warning = client.post(url)
@@ -968,8 +815,8 @@ def test_same_organisation_asks_first_then_accepts_when_confirmed(app, client, m
 def test_different_organisations_are_not_warned(app, client, make_member):
     senior = make_member(email=SENIOR, role="senior", organisation="Infosys")
     junior = make_member(email=JUNIOR, name="Ravi", role="junior", organisation="Wipro")
-    request_id = new_request(app, senior)
-    answer_id = new_answer(app, request_id, junior)
+    request_id = make_request(app, senior)
+    answer_id = make_answer(app, request_id, junior)
     sign_in(client, SENIOR)
     assert client.post(f"/requests/{request_id}/answers/{answer_id}/accept").status_code == 303
 
@@ -1000,12 +847,12 @@ def test_the_author_closes_or_withdraws_an_open_request(
 @pytest.mark.parametrize("action", ["close", "withdraw", "renew"])
 def test_another_member_cannot_change_a_request(app, client, people, answered, action):
     if action == "renew":
-        update(app, PairingRequest, answered["request"], status=Status.EXPIRED)
+        set_columns(app, PairingRequest, answered["request"], status=Status.EXPIRED)
     before = request_row(app, answered["request"])
     sign_in(client, JUNIOR)
     response = client.post(f"/requests/{answered['request']}/{action}")
     assert response.status_code == 403
-    assert client.post(f"/requests/{answered['request']}/{action}", headers=HX).status_code == 403
+    assert client.post(f"/requests/{answered['request']}/{action}", headers=HTMX).status_code == 403
     assert request_row(app, answered["request"]) == before
     assert set(answer_statuses(app, answered["request"]).values()) == {AnswerStatus.OPEN}
 
@@ -1015,8 +862,8 @@ def test_another_member_cannot_change_a_request(app, client, people, answered, a
     "status", [Status.MATCHED, Status.CLOSED, Status.WITHDRAWN, Status.EXPIRED]
 )
 def test_only_an_open_request_can_be_closed_or_withdrawn(app, client, people, action, status):
-    request_id = new_request(app, people["senior"])
-    update(app, PairingRequest, request_id, status=status)
+    request_id = make_request(app, people["senior"])
+    set_columns(app, PairingRequest, request_id, status=status)
     sign_in(client, SENIOR)
     response = client.post(f"/requests/{request_id}/{action}")
     assert response.status_code == 409
@@ -1024,16 +871,16 @@ def test_only_an_open_request_can_be_closed_or_withdrawn(app, client, people, ac
 
 
 def test_an_htmx_close_redirects_to_the_request(app, client, people):
-    request_id = new_request(app, people["senior"])
+    request_id = make_request(app, people["senior"])
     sign_in(client, SENIOR)
-    response = client.post(f"/requests/{request_id}/close", headers=HX)
+    response = client.post(f"/requests/{request_id}/close", headers=HTMX)
     assert response.status_code == 200
     assert response.headers["HX-Redirect"] == f"/requests/{request_id}"
     assert request_row(app, request_id)["status"] is Status.CLOSED
 
 
 def test_an_anonymous_visitor_cannot_close_a_request(app, client, people):
-    request_id = new_request(app, people["senior"])
+    request_id = make_request(app, people["senior"])
     response = client.post(f"/requests/{request_id}/close")
     assert response.status_code in (302, 303)
     assert urlsplit(response.headers["Location"]).path == "/login"
@@ -1041,8 +888,8 @@ def test_an_anonymous_visitor_cannot_close_a_request(app, client, people):
 
 
 def test_the_author_renews_an_expired_request(app, client, people):
-    request_id = new_request(app, people["senior"])
-    update(
+    request_id = make_request(app, people["senior"])
+    set_columns(
         app,
         PairingRequest,
         request_id,
@@ -1062,8 +909,8 @@ def test_the_author_renews_an_expired_request(app, client, people):
 
 @pytest.mark.parametrize("status", [Status.OPEN, Status.MATCHED, Status.CLOSED, Status.WITHDRAWN])
 def test_only_an_expired_request_can_be_renewed(app, client, people, status):
-    request_id = new_request(app, people["senior"])
-    update(app, PairingRequest, request_id, status=status)
+    request_id = make_request(app, people["senior"])
+    set_columns(app, PairingRequest, request_id, status=status)
     before = request_row(app, request_id)
     sign_in(client, SENIOR)
     response = client.post(f"/requests/{request_id}/renew")
@@ -1172,9 +1019,9 @@ def _race_once(app, author_id: int, request_id: int, answer_ids: list[int]) -> l
 def test_two_accepts_at_the_same_moment_make_one_pairing(app, people, same_answer):
     age(app, *people.values())
     for trial in range(50):
-        request_id = new_request(app, people["senior"], title=f"Race {trial}")
-        first = new_answer(app, request_id, people["junior"])
-        second = new_answer(app, request_id, people["third"])
+        request_id = make_request(app, people["senior"], title=f"Race {trial}")
+        first = make_answer(app, request_id, people["junior"])
+        second = make_answer(app, request_id, people["third"])
         answer_ids = [first, first] if same_answer else [first, second]
         outcomes = _race_once(app, people["senior"], request_id, answer_ids)
         assert outcomes == ["accepted", "conflict"], (trial, outcomes)
@@ -1232,9 +1079,9 @@ def test_two_accepts_over_http_at_the_same_moment_make_one_pairing(app, people, 
     with LiveServer(server_app) as server:
         cookies = [_http_sign_in(server.url, SENIOR), _http_sign_in(server.url, SENIOR)]
         for trial in range(6):
-            request_id = new_request(app, people["senior"], title=f"HTTP race {trial}")
-            first = new_answer(app, request_id, people["junior"])
-            second = new_answer(app, request_id, people["third"])
+            request_id = make_request(app, people["senior"], title=f"HTTP race {trial}")
+            first = make_answer(app, request_id, people["junior"])
+            second = make_answer(app, request_id, people["third"])
             answer_ids = [first, first] if trial % 2 else [first, second]
             barrier = threading.Barrier(2)
             statuses: list = []
@@ -1278,7 +1125,7 @@ def test_a_new_member_keeps_one_request_open_at_a_time(app, client, people):
 def test_a_new_member_over_htmx_is_told_about_the_open_request_limit(app, client, people):
     sign_in(client, SENIOR)
     assert client.post("/requests/", data=form_data(title="First")).status_code == 303
-    second = client.post("/requests/", data=form_data(title="Second"), headers=HX)
+    second = client.post("/requests/", data=form_data(title="Second"), headers=HTMX)
     assert second.status_code == 403
     assert NEW_REQUEST_LIMIT in text(second)
     assert "<html" not in text(second)
@@ -1286,19 +1133,19 @@ def test_a_new_member_over_htmx_is_told_about_the_open_request_limit(app, client
 
 
 def test_the_service_holds_a_new_member_to_one_open_request(app, people):
-    first = new_request(app, people["senior"], title="First")
+    first = make_request(app, people["senior"], title="First")
     with pytest.raises(services.NotAllowed, match=NEW_REQUEST_LIMIT):
-        new_request(app, people["senior"], title="Second")
+        make_request(app, people["senior"], title="Second")
     with app.app_context():
         services.close_request(
             db.session.get(Member, people["senior"]), db.session.get(PairingRequest, first)
         )
-    new_request(app, people["senior"], title="Second")
+    make_request(app, people["senior"], title="Second")
     assert request_count(app) == 2
 
 
 def test_a_new_member_may_post_again_once_the_first_request_is_closed(app, client, people):
-    first = new_request(app, people["senior"], title="First")
+    first = make_request(app, people["senior"], title="First")
     sign_in(client, SENIOR)
     assert client.post(f"/requests/{first}/close").status_code == 303
     assert client.post("/requests/", data=form_data(title="Second")).status_code == 303
@@ -1307,7 +1154,7 @@ def test_a_new_member_may_post_again_once_the_first_request_is_closed(app, clien
 
 def test_a_new_members_fourth_answer_in_a_day_is_refused(app, client, people):
     age(app, people["senior"])
-    requests = [new_request(app, people["senior"], title=f"Request {n}") for n in range(4)]
+    requests = [make_request(app, people["senior"], title=f"Request {n}") for n in range(4)]
     sign_in(client, JUNIOR)
     for request_id in requests[:3]:
         response = client.post(f"/requests/{request_id}/answers", data={"message": ANSWER})
@@ -1324,7 +1171,7 @@ def test_an_established_member_has_no_new_member_limits(app, client, people):
     sign_in(client, SENIOR)
     for n in range(3):
         assert client.post("/requests/", data=form_data(title=f"Open {n}")).status_code == 303
-    requests = [new_request(app, people["senior"], title=f"More {n}") for n in range(5)]
+    requests = [make_request(app, people["senior"], title=f"More {n}") for n in range(5)]
     junior = client_for(app, JUNIOR)
     for request_id in requests:
         answer = junior.post(f"/requests/{request_id}/answers", data={"message": ANSWER})
@@ -1333,18 +1180,18 @@ def test_an_established_member_has_no_new_member_limits(app, client, people):
 
 
 def test_a_first_pairing_lifts_the_new_member_limits(app, people):
-    request_id = new_request(app, people["senior"], title="First")
-    answer_id = new_answer(app, request_id, people["junior"])
+    request_id = make_request(app, people["senior"], title="First")
+    answer_id = make_answer(app, request_id, people["junior"])
     with app.app_context():
         pairings.accept_answer(
             db.session.get(Member, people["senior"]),
             db.session.get(PairingRequest, request_id),
             db.session.get(Answer, answer_id),
         )
-    new_request(app, people["senior"], title="Second")
-    new_request(app, people["senior"], title="Third")
-    new_request(app, people["junior"], kind="offering", title="Offer one")
-    new_request(app, people["junior"], kind="offering", title="Offer two")
+    make_request(app, people["senior"], title="Second")
+    make_request(app, people["senior"], title="Third")
+    make_request(app, people["junior"], kind="offering", title="Offer one")
+    make_request(app, people["junior"], kind="offering", title="Offer two")
     assert request_count(app) == 5
 
 
@@ -1353,12 +1200,12 @@ def test_a_first_pairing_lifts_the_new_member_limits(app, people):
 
 def test_flask_board_expire_marks_past_requests_expired_once(app, people):
     age(app, people["senior"])
-    past = new_request(app, people["senior"], title="Past its quarter")
-    current = new_request(app, people["senior"], title="Still current")
-    closed = new_request(app, people["senior"], title="Closed long ago")
-    answer_id = new_answer(app, past, people["junior"])
-    update(app, PairingRequest, past, expires_at=utcnow() - timedelta(minutes=1))
-    update(app, PairingRequest, closed, status=Status.CLOSED, expires_at=datetime(2020, 1, 1))
+    past = make_request(app, people["senior"], title="Past its quarter")
+    current = make_request(app, people["senior"], title="Still current")
+    closed = make_request(app, people["senior"], title="Closed long ago")
+    answer_id = make_answer(app, past, people["junior"])
+    set_columns(app, PairingRequest, past, expires_at=utcnow() - timedelta(minutes=1))
+    set_columns(app, PairingRequest, closed, status=Status.CLOSED, expires_at=datetime(2020, 1, 1))
     runner = app.test_cli_runner()
     result = runner.invoke(args=["board", "expire"])
     assert result.exit_code == 0, result.output
@@ -1386,14 +1233,14 @@ def test_a_junior_sees_seniors_requests_for_what_they_can_teach(app, client, mak
         make_member(email=f"senior{n}@example.com", name=f"Senior {n}", role="senior")
         for n in range(4)
     ]
-    by_tool = new_request(app, seniors[0], title="Teach me ChatGPT", tool="ChatGPT")
-    by_tag = new_request(
+    by_tool = make_request(app, seniors[0], title="Teach me ChatGPT", tool="ChatGPT")
+    by_tag = make_request(
         app, seniors[1], title="Claude or ChatGPT", tool="Claude", tags=["chatgpt"]
     )
-    unrelated = new_request(app, seniors[2], title="Teach me Excel", tool="Copilot in Excel")
-    closed = new_request(app, seniors[3], title="Closed ChatGPT", tool="ChatGPT")
-    update(app, PairingRequest, closed, status=Status.CLOSED)
-    own = new_request(app, junior, title="My own ChatGPT question", tool="ChatGPT")
+    unrelated = make_request(app, seniors[2], title="Teach me Excel", tool="Copilot in Excel")
+    closed = make_request(app, seniors[3], title="Closed ChatGPT", tool="ChatGPT")
+    set_columns(app, PairingRequest, closed, status=Status.CLOSED)
+    own = make_request(app, junior, title="My own ChatGPT question", tool="ChatGPT")
     sign_in(client, JUNIOR)
     page = text(client.get("/requests/"))
     assert "Suggested for you" in page
@@ -1408,8 +1255,8 @@ def test_a_senior_sees_offers_for_what_they_want_to_learn(app, client, make_memb
     make_member(email=SENIOR, role="senior", wants_to_learn=["notion ai"])
     teacher = make_member(email=JUNIOR, name="Ravi", role="junior", can_teach=["notion ai"])
     other = make_member(email=THIRD, name="Meera", role="senior", wants_to_learn=[])
-    offer = new_request(app, teacher, kind="offering", title="I teach Notion AI", tool="Notion AI")
-    seeking = new_request(app, other, kind="seeking", title="Teach me Notion AI", tool="Notion AI")
+    offer = make_request(app, teacher, kind="offering", title="I teach Notion AI", tool="Notion AI")
+    seeking = make_request(app, other, kind="seeking", title="Teach me Notion AI", tool="Notion AI")
     sign_in(client, SENIOR)
     page = text(client.get("/requests/"))
     assert suggested_ids(page) == [offer]
@@ -1417,7 +1264,7 @@ def test_a_senior_sees_offers_for_what_they_want_to_learn(app, client, make_memb
 
 
 def test_no_suggestions_for_anonymous_readers_or_without_matches(app, client, people):
-    new_request(app, people["senior"], title="Teach me Copilot", tool="GitHub Copilot")
+    make_request(app, people["senior"], title="Teach me Copilot", tool="GitHub Copilot")
     assert "Suggested for you" not in text(client.get("/requests/"))
     sign_in(client, THIRD)  # can teach Claude only
     assert "Suggested for you" not in text(client.get("/requests/"))
@@ -1459,7 +1306,7 @@ def test_the_header_and_the_badge_show_the_unread_count(app, client, people):
     sign_in(client, SENIOR)
     header = text(client.get("/requests/"))
     assert re.search(r'id="notification-count".*?<span class="badge">2<', header, re.S)
-    badge = client.get("/notifications/count", headers=HX)
+    badge = client.get("/notifications/count", headers=HTMX)
     assert badge.status_code == 200
     fragment = text(badge)
     assert "<html" not in fragment
@@ -1481,7 +1328,7 @@ def test_marking_one_notification_read(app, client, people):
 def test_marking_all_notifications_read_over_htmx(app, client, people):
     _notes(app, people["senior"], 3)
     sign_in(client, SENIOR)
-    response = client.post("/notifications/read", headers=HX)
+    response = client.post("/notifications/read", headers=HTMX)
     assert response.status_code == 200
     assert 'id="notification-count"' in text(response)
     assert 'class="badge"' not in text(response)
@@ -1505,14 +1352,14 @@ def test_notifications_need_sign_in(client):
         response = client.get(url)
         assert response.status_code in (302, 303)
         assert urlsplit(response.headers["Location"]).path == "/login"
-    htmx = client.get("/notifications/count", headers=HX)
+    htmx = client.get("/notifications/count", headers=HTMX)
     assert htmx.status_code == 401
     assert urlsplit(htmx.headers["HX-Redirect"]).path == "/login"
 
 
 def test_an_answer_raises_the_authors_count(app, client, people):
-    request_id = new_request(app, people["senior"])
-    new_answer(app, request_id, people["junior"])
+    request_id = make_request(app, people["senior"])
+    make_answer(app, request_id, people["junior"])
     sign_in(client, SENIOR)
     assert '<span class="badge">1<' in text(client.get("/notifications/count"))
     page = text(client.get("/notifications"))
@@ -1524,7 +1371,7 @@ def test_an_answer_raises_the_authors_count(app, client, people):
 
 def _csrf_sign_in(client, email: str) -> None:
     page = text(client.get("/login", base_url=HTTPS))
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    token = csrf_field(page)
     response = client.post(
         "/login",
         data={"email": email, "password": PASSWORD, "csrf_token": token},
@@ -1534,28 +1381,24 @@ def _csrf_sign_in(client, email: str) -> None:
     assert response.status_code == 303, text(response)
 
 
-def _hx_headers(page: str) -> dict:
-    found = re.search(r"<body[^>]*hx-headers='([^']+)'", page)
-    assert found, "no hx-headers on <body>"
-    return json.loads(html.unescape(found.group(1)))
-
-
 def test_an_htmx_answer_needs_the_csrf_header(app, people, production_app, smtp):
-    request_id = new_request(app, people["senior"])
+    request_id = make_request(app, people["senior"])
     client = production_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port).test_client()
     _csrf_sign_in(client, JUNIOR)
     url = f"/requests/{request_id}/answers"
     referer = {"Referer": f"{HTTPS}/requests/{request_id}"}
-    refused = client.post(url, data={"message": ANSWER}, headers={**HX, **referer}, base_url=HTTPS)
+    refused = client.post(
+        url, data={"message": ANSWER}, headers={**HTMX, **referer}, base_url=HTTPS
+    )
     assert refused.status_code == 400
     assert "Your form expired" in text(refused)
     assert "<html" not in text(refused)
     assert answer_statuses(app, request_id) == {}
-    token = _hx_headers(text(client.get(f"/requests/{request_id}", base_url=HTTPS)))["X-CSRFToken"]
+    token = hx_headers(text(client.get(f"/requests/{request_id}", base_url=HTTPS)))["X-CSRFToken"]
     accepted = client.post(
         url,
         data={"message": ANSWER},
-        headers={**HX, **referer, "X-CSRFToken": token},
+        headers={**HTMX, **referer, "X-CSRFToken": token},
         base_url=HTTPS,
     )
     assert accepted.status_code == 200, text(accepted)
@@ -1564,12 +1407,12 @@ def test_an_htmx_answer_needs_the_csrf_header(app, people, production_app, smtp)
 
 
 def test_signed_in_pages_carry_the_csrf_token_for_htmx(app, people, production_app):
-    request_id = new_request(app, people["senior"])
+    request_id = make_request(app, people["senior"])
     client = production_app().test_client()
     anonymous = text(client.get("/requests/", base_url=HTTPS))
     assert "hx-headers" not in anonymous
     _csrf_sign_in(client, SENIOR)
     for url in ("/requests/", f"/requests/{request_id}", "/notifications", "/requests/new"):
         page = text(client.get(url, base_url=HTTPS))
-        token = _hx_headers(page).get("X-CSRFToken")
+        token = hx_headers(page).get("X-CSRFToken")
         assert token and len(token) > 20, url

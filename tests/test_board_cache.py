@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from portal.extensions import db
-from tests.conftest import PASSWORD, sign_in
+
+from .helpers import PASSWORD, sign_in
 
 
 def _count_queries(app, fn):

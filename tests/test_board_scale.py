@@ -18,7 +18,7 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import make_app, sign_in
+from .helpers import make_app, sign_in
 
 MEMBERS = 2_000
 REQUESTS = 100_000

@@ -17,93 +17,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
 
-from .conftest import sign_in
-
-HX = {"HX-Request": "true"}
+from .helpers import HTMX, XSS_PAYLOADS, age, as_tag, handle_of, sign_in
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 
-PAYLOADS = [
-    # script tags, in several spellings
-    "<script>alert(1)</script>",
-    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
-    "<ScRiPt >alert(document.cookie)</sCrIpT >",
-    "<scr<script>ipt>alert(1)</scr</script>ipt>",
-    "<script/src=data:,alert(1)></script>",
-    # event handlers
-    "<img src=x onerror=alert(1)>",
-    '<IMG SRC="x" ONERROR="alert(1)">',
-    "<svg onload=alert(1)>",
-    "<svg/onload=alert(1)//",
-    "<body onload=alert(1)>",
-    "<details open ontoggle=alert(1)>x</details>",
-    "<input autofocus onfocus=alert(1)>",
-    "<a onmouseover=alert(1)>hover me</a>",
-    # javascript: and data: URLs, in Markdown and in raw HTML
-    "[click](javascript:alert(1))",
-    "[click](JaVaScRiPt:alert(1) 'title')",
-    "![pic](javascript:alert(1))",
-    "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
-    "![pic](data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+)",
-    "[ref link][x]\n\n[x]: javascript:alert(1)",
-    '<a href="javascript:alert(1)">click</a>',
-    '<a href="vbscript:msgbox(1)">click</a>',
-    "<a href=data:text/html,%3Cscript%3Ealert(1)%3C/script%3E>click</a>",
-    # HTML entities that decode into javascript:
-    '<a href="&#106;avascript:alert(1)">click</a>',
-    '<a href="&#x6A;&#x61;vascript&#58;alert(1)">click</a>',
-    '<a href="java&#x09;script:alert(1)">click</a>',
-    "[click](&#106;avascript:alert(1))",
-    "[click](jav&#x0A;ascript:alert(1))",
-    # Markdown autolinks, and a title attribute breakout
-    "<javascript:alert(1)>",
-    '[ok](https://example.com "x\\" onmouseover=\\"alert(1)")',
-    # htmx attributes
-    '<div hx-get="/logout" hx-trigger="load">x</div>',
-    '<div hx-post="/logout" hx-trigger="load">x</div>',
-    '<div data-hx-post="/logout" data-hx-trigger="load">x</div>',
-    '<button hx-on:click="alert(1)">x</button>',
-    '<p hx-on::load="alert(1)" hx-get="/logout">x</p>',
-    # styles
-    '<p style="background:url(javascript:alert(1))">x</p>',
-    '<div style="width: expression(alert(1))">x</div>',
-    "<style>body{background:url(javascript:alert(1))}</style>",
-    # frames, plugins, forms, meta, base
-    '<iframe src="javascript:alert(1)"></iframe>',
-    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
-    '<object data="javascript:alert(1)"></object>',
-    '<embed src="data:text/html,<script>alert(1)</script>">',
-    '<form action="javascript:alert(1)"><button>go</button></form>',
-    '<button formaction="javascript:alert(1)">go</button>',
-    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
-    '<base href="javascript:alert(1)//">',
-    '<link rel="stylesheet" href="javascript:alert(1)">',
-    # SVG and MathML
-    "<svg><script>alert(1)</script></svg>",
-    '<svg><a xlink:href="javascript:alert(1)"><text y="20">x</text></a></svg>',
-    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
-    # unclosed tags and attribute breakouts
-    "<img src=x onerror=alert(1) ",
-    '<a href="javascript:alert(1)',
-    '"><script>alert(1)</script>',
-    "'><img src=x onerror=alert(1)>",
-    '" onmouseover="alert(1)" x="',
-    "</textarea><script>alert(1)</script>",
-    "</title><script>alert(1)</script>",
-    # template, noscript, comment and CDATA tricks
-    "<template><img src=x onerror=alert(1)></template>",
-    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
-    "<!--><img src=x onerror=alert(1)>-->",
-    "<![CDATA[<script>alert(1)</script>]]>",
-]
 
 # What the templates write: anything else in a page came from a member.
 PAGE_TAGS = {
@@ -322,11 +246,6 @@ def test_the_checker_passes_plain_pages():
 # --- the board, with a payload everywhere ------------------------------------------
 
 
-def as_tag(payload: str) -> str:
-    """The payload as one topic tag: no commas, at most 40 characters, lower-cased."""
-    return " ".join(payload.replace(",", " ").split())[:40].strip().lower()
-
-
 def title_of(payload: str) -> str:
     """The payload as a title: one line, as a browser's text box sends it."""
     return payload.replace("\n", " ")[:100]
@@ -362,26 +281,6 @@ def profile_form(payload: str, role: str) -> dict:
     }
 
 
-def season(app, *member_ids: int) -> None:
-    """Members past their first week, so the new-member limits don't get in the way."""
-    from portal.clock import utcnow
-    from portal.extensions import db
-    from portal.members.models import Member
-
-    with app.app_context():
-        for member_id in member_ids:
-            db.session.get(Member, member_id).created_at = utcnow() - timedelta(days=30)
-        db.session.commit()
-
-
-def handle_of(app, member_id: int) -> str:
-    from portal.extensions import db
-    from portal.members.models import Member
-
-    with app.app_context():
-        return db.session.get(Member, member_id).handle
-
-
 @dataclass
 class Board:
     senior: object
@@ -394,7 +293,7 @@ class Board:
 def board(app, make_member):
     senior_id = make_member(email="senior@example.com", name="Asha Senior")
     junior_id = make_member(email="junior@example.com", name="Ravi Junior", role="junior")
-    season(app, senior_id, junior_id)
+    age(app, senior_id, junior_id)
     senior, junior = app.test_client(), app.test_client()
     sign_in(senior, "senior@example.com")
     sign_in(junior, "junior@example.com")
@@ -407,7 +306,7 @@ def _id(payload: str) -> str:
     return re.sub(r"[^a-zA-Z0-9]+", "-", payload).strip("-")[:40] or "payload"
 
 
-@pytest.mark.parametrize("payload", PAYLOADS, ids=[_id(p) for p in PAYLOADS])
+@pytest.mark.parametrize("payload", XSS_PAYLOADS, ids=[_id(p) for p in XSS_PAYLOADS])
 def test_member_text_is_inert_on_every_board_page_and_fragment(app, board, payload):
     senior, junior, anonymous = board.senior, board.junior, board.anonymous
 
@@ -420,7 +319,7 @@ def test_member_text_is_inert_on_every_board_page_and_fragment(app, board, paylo
         check(anonymous.get(f"/members/{handle}"), "profile", full_page=True, signed_in=False)
 
     # Posting: the card fragment htmx puts on the board, then the plain form's redirect.
-    posted = senior.post("/requests/", data=request_form(payload), headers=HX)
+    posted = senior.post("/requests/", data=request_form(payload), headers=HTMX)
     check(posted, "posted card fragment", full_page=False)
     first = int(re.search(r'id="request-(\d+)"', posted.get_data(as_text=True)).group(1))
     plain = senior.post("/requests/", data=request_form(payload, " (2)"))
@@ -430,7 +329,7 @@ def test_member_text_is_inert_on_every_board_page_and_fragment(app, board, paylo
     # Refused posts echo everything back in the form.
     short = request_form(payload, " (3)", description="Too short.")
     check(
-        senior.post("/requests/", data=short, headers=HX),
+        senior.post("/requests/", data=short, headers=HTMX),
         "refused post, htmx",
         status=422,
         full_page=False,
@@ -445,13 +344,13 @@ def test_member_text_is_inert_on_every_board_page_and_fragment(app, board, paylo
         )
         assert title_of(payload) in "".join(read(html).text), f"the title is on the board ({who})"
         check(
-            client.get("/requests/", headers=HX),
+            client.get("/requests/", headers=HTMX),
             f"board list fragment for {who}",
             full_page=False,
             signed_in=signed_in,
         )
         check(
-            client.get("/requests/", headers={**HX, "HX-Target": "load-more"}),
+            client.get("/requests/", headers={**HTMX, "HX-Target": "load-more"}),
             f"load-more fragment for {who}",
             full_page=False,
             signed_in=signed_in,
@@ -464,16 +363,16 @@ def test_member_text_is_inert_on_every_board_page_and_fragment(app, board, paylo
     query = {name: payload for name in ("q", "kind", "tool", "tag", "city", "status")}
     check(senior.get("/requests/", query_string=query), "filtered board", full_page=True)
     check(
-        senior.get("/requests/", query_string=query, headers=HX),
+        senior.get("/requests/", query_string=query, headers=HTMX),
         "filtered list fragment",
         full_page=False,
     )
-    found = senior.get("/requests/", query_string={"q": title_of(payload)}, headers=HX)
+    found = senior.get("/requests/", query_string={"q": title_of(payload)}, headers=HTMX)
     check(found, "search fragment", full_page=False)
 
     # The request page: member HTML only inside hx-disable containers.
     for who, client in (("senior", senior), ("junior", junior), ("anonymous", anonymous)):
-        for headers in ({}, HX):
+        for headers in ({}, HTMX):
             html = check(
                 client.get(f"/requests/{first}", headers=headers),
                 f"request page for {who} {headers}",
@@ -487,7 +386,7 @@ def test_member_text_is_inert_on_every_board_page_and_fragment(app, board, paylo
 
     # Answering: the fragment htmx appends to the thread, then the plain form's redirect.
     message = f"{payload}\n\nI can help with this: {payload}"
-    answered = junior.post(f"/requests/{first}/answers", data={"message": message}, headers=HX)
+    answered = junior.post(f"/requests/{first}/answers", data={"message": message}, headers=HTMX)
     html = check(answered, "answer fragment", full_page=False)
     containers = user_containers(html)
     assert len(containers) == 1 and "hx-disable" in containers[0].attr
@@ -509,7 +408,7 @@ def test_member_text_is_inert_on_every_board_page_and_fragment(app, board, paylo
     # A refused answer echoes the message back.
     too_long = {"message": payload + "x" * 2000}
     check(
-        junior.post(f"/requests/{first}/answers", data=too_long, headers=HX),
+        junior.post(f"/requests/{first}/answers", data=too_long, headers=HTMX),
         "refused answer, htmx",
         status=422,
         full_page=False,
@@ -524,7 +423,7 @@ def test_member_text_is_inert_on_every_board_page_and_fragment(app, board, paylo
     # The author's notifications name the answerer and the request.
     html = check(senior.get("/notifications"), "notifications", full_page=True)
     assert "answered your request" in html
-    check(senior.get("/notifications/count", headers=HX), "notification count", full_page=False)
+    check(senior.get("/notifications/count", headers=HTMX), "notification count", full_page=False)
 
     # Accepting: both work at the payload organisation, so the board warns first.
     answer_id = int(re.search(r'id="answer-(\d+)"', answered.get_data(as_text=True)).group(1))
@@ -547,7 +446,7 @@ def test_member_text_is_inert_on_every_board_page_and_fragment(app, board, paylo
 
 def test_member_names_given_at_join_are_inert(app, make_member):
     """Names and organisations straight from joining (no profile form in between)."""
-    names = [p for p in PAYLOADS if len(p) <= 80]
+    names = [p for p in XSS_PAYLOADS if len(p) <= 80]
     for number, payload in enumerate(names):
         make_member(
             email=f"m{number}@example.com",
@@ -561,7 +460,7 @@ def test_member_names_given_at_join_are_inert(app, make_member):
         sign_in(client, f"m{number}@example.com")
         data = request_form(payload, kind="offering", format="online", city="")
         check(
-            client.post("/requests/", data=data, headers=HX),
+            client.post("/requests/", data=data, headers=HTMX),
             f"card by {payload!r}",
             full_page=False,
         )
@@ -579,7 +478,7 @@ def test_member_names_given_at_join_are_inert(app, make_member):
         )
         text += "".join(read(html).text)
         check(
-            anonymous.get(f"/requests/?page={page}", headers={**HX, "HX-Target": "load-more"}),
+            anonymous.get(f"/requests/?page={page}", headers={**HTMX, "HX-Target": "load-more"}),
             f"load-more fragment, page {page}",
             full_page=False,
             signed_in=False,
@@ -589,7 +488,7 @@ def test_member_names_given_at_join_are_inert(app, make_member):
     ]
     assert not missing, f"names not shown as text: {missing}"
     check(
-        anonymous.get("/requests/", headers=HX),
+        anonymous.get("/requests/", headers=HTMX),
         "list fragment of payload names",
         full_page=False,
         signed_in=False,

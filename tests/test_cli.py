@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .conftest import FIXTURES, ROOT
+from .helpers import FIXTURES, ROOT
 
 
 def test_check_lists_every_problem_with_file_and_reason(runner):

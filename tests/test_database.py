@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.web.database import write_transaction
 
-from .conftest import make_app
+from .helpers import make_app
 
 WRITERS = 8
 WRITES = 500

@@ -10,7 +10,7 @@ import pytest
 
 from portal.essays.loader import Library, parse_essay
 
-from .conftest import FIXTURES
+from .helpers import FIXTURES, ROOT
 
 
 def load(folder) -> Library:
@@ -179,8 +179,6 @@ def test_a_missing_folder_gives_an_empty_library(tmp_path):
 
 
 def test_the_shipped_essays_are_long_original_and_sound():
-    from .conftest import ROOT
-
     snap = load(ROOT / "content" / "essays").current()
     assert snap.problems == ()
     assert len(snap.essays) >= 4

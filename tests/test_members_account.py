@@ -5,7 +5,6 @@ export and delete, and that nothing a member types becomes active HTML."""
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 from html.parser import HTMLParser
@@ -14,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from .conftest import PASSWORD, sign_in
+from .helpers import HTMX, PASSWORD, assert_sent_to_login, checkbox, field_error, sign_in
 
 NEW_PASSWORD = "another long phrase for the account"
 
@@ -125,29 +124,10 @@ def profile_data(**changes) -> dict:
     return data
 
 
-def field_error(page: str, field: str) -> str:
-    """The error shown under a form field (the `_forms.html` macros), or ''."""
-    found = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', page, re.S)
-    return html.unescape(found.group(1)) if found else ""
-
-
-def checkbox(page: str, field: str) -> str:
-    found = re.search(rf'<input[^>]*\bid="{field}"[^>]*>', page)
-    assert found, f"no checkbox {field!r} on the page"
-    return found.group(0)
-
-
 def signs_in(app, email: str, password: str) -> bool:
     response = app.test_client().post("/login", data={"email": email, "password": password})
     assert response.status_code in (303, 422), response.status_code
     return response.status_code == 303
-
-
-def assert_sent_to_login(response, requested: str) -> None:
-    assert response.status_code in (302, 303), (requested, response.status_code)
-    location = urlsplit(response.headers["Location"])
-    assert location.path == "/login", (requested, response.headers["Location"])
-    assert parse_qs(location.query).get("next") == [requested]
 
 
 class _FormReader(HTMLParser):
@@ -256,7 +236,7 @@ def test_the_public_allow_list_names_only_rules_that_exist(app):
 
 
 def test_anonymous_htmx_request_for_the_account_gets_a_redirect_header(client):
-    response = client.get("/account", headers={"HX-Request": "true"})
+    response = client.get("/account", headers=HTMX)
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/login?next=")
 

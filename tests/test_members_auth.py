@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 import time
 from datetime import UTC, datetime, timedelta
@@ -16,7 +15,7 @@ import pytest
 from portal.members import services
 from portal.members.security import safe_next, verified_required
 
-from .conftest import PASSWORD, make_app, sign_in
+from .helpers import HTMX, PASSWORD, make_app, sign_in, unescaped
 
 ASHA = "asha@example.com"
 BEN = "ben@example.com"
@@ -24,11 +23,6 @@ NEW_PASSWORD = "another phrase that is long enough"
 
 
 # --- helpers --------------------------------------------------------------------------
-
-
-def text(response) -> str:
-    """The body as a reader sees it (entities such as &#39; decoded)."""
-    return html.unescape(response.get_data(as_text=True))
 
 
 def is_signed_in(client) -> bool:
@@ -73,7 +67,7 @@ def join(client, email: str = ASHA, password: str = PASSWORD):
             "adult": "y",
         },
     )
-    assert response.status_code == 303, text(response)
+    assert response.status_code == 303, unescaped(response)
     return response
 
 
@@ -133,7 +127,7 @@ def test_the_verify_link_opens_a_page_with_a_button_and_is_not_spent_by_opening_
     for _ in range(2):
         page = scanner.get(link)
         assert page.status_code == 200
-        body = text(page)
+        body = unescaped(page)
         assert "<button" in body and "Confirm my email" in body
         assert f'action="{link}"' in body
         assert 'method="post"' in body
@@ -159,7 +153,7 @@ def test_a_verify_link_used_a_second_time_says_the_email_is_already_confirmed(ap
     for again in (browser, app.test_client()):
         response = again.post(link)
         assert response.status_code == 400
-        assert "already confirmed" in text(response)
+        assert "already confirmed" in unescaped(response)
 
 
 def test_a_tampered_verify_link_is_not_valid(app, client, smtp):
@@ -169,7 +163,7 @@ def test_a_tampered_verify_link_is_not_valid(app, client, smtp):
     tampered = token[:4] + ("A" if token[4] != "A" else "B") + token[5:]
     response = app.test_client().post(f"{prefix}/{tampered}")
     assert response.status_code == 400
-    assert "not valid" in text(response)
+    assert "not valid" in unescaped(response)
     assert not member_state(app, ASHA).verified
 
 
@@ -179,7 +173,7 @@ def test_a_verify_link_expires_after_48_hours(app, client, smtp, travel):
     travel(48 * 3600 + 5)
     response = app.test_client().post(link)
     assert response.status_code == 400
-    assert "expired" in text(response)
+    assert "expired" in unescaped(response)
     assert not member_state(app, ASHA).verified
 
 
@@ -196,14 +190,14 @@ def test_a_new_verify_link_can_be_sent_from_the_account_page_and_works(
 ):
     make_member(verified=False)
     sign_in(client)
-    assert "Send the link again" in text(client.get("/account"))
+    assert "Send the link again" in unescaped(client.get("/account"))
     response = client.post("/account/verify/resend")
     assert response.status_code == 303
     assert location(response) == "/account"
     link = smtp.link(ASHA, "/verify/")
     assert client.post(link).status_code == 303
     assert member_state(app, ASHA).verified
-    assert "Send the link again" not in text(client.get("/account"))
+    assert "Send the link again" not in unescaped(client.get("/account"))
 
 
 # --- verified_required ----------------------------------------------------------------
@@ -215,7 +209,7 @@ def test_an_unverified_member_can_sign_in_but_not_post(guarded, make_member):
     assert is_signed_in(guarded)
     response = guarded.get("/_post")
     assert response.status_code == 403
-    body = text(response)
+    body = unescaped(response)
     assert "posted" not in body
     assert "confirm your email" in body
     assert 'href="/account#verify"' in body
@@ -226,9 +220,9 @@ def test_an_unverified_member_posting_through_htmx_gets_the_message_as_a_fragmen
 ):
     make_member(verified=False)
     sign_in(guarded)
-    response = guarded.get("/_post", headers={"HX-Request": "true"})
+    response = guarded.get("/_post", headers=HTMX)
     assert response.status_code == 403
-    body = text(response)
+    body = unescaped(response)
     assert "confirm your email" in body and 'href="/account#verify"' in body
     assert "<html" not in body
 
@@ -250,7 +244,7 @@ def test_an_anonymous_visitor_is_sent_to_sign_in_and_back(guarded):
 
 
 def test_an_anonymous_htmx_request_gets_401_with_hx_redirect_to_sign_in(guarded):
-    response = guarded.get("/_post", headers={"HX-Request": "true"})
+    response = guarded.get("/_post", headers=HTMX)
     assert response.status_code == 401
     target = urlsplit(response.headers["HX-Redirect"])
     assert target.path == "/login"
@@ -265,7 +259,7 @@ def test_right_credentials_sign_in_and_go_home(client, make_member):
     response = client.post("/login", data={"email": ASHA, "password": PASSWORD})
     assert response.status_code == 303
     assert location(response) == "/"
-    home = text(client.get("/"))
+    home = unescaped(client.get("/"))
     assert "Your account" in home
     assert "Sign out" in home
 
@@ -292,7 +286,7 @@ def test_a_wrong_password_is_refused_with_the_email_kept_and_the_password_not_ec
     wrong = "not the right phrase at all"
     response = client.post("/login", data={"email": ASHA, "password": wrong})
     assert response.status_code == 422
-    body = text(response)
+    body = unescaped(response)
     assert "don't match" in body
     assert f'value="{ASHA}"' in body
     assert wrong not in body
@@ -306,8 +300,8 @@ def test_an_unknown_email_gets_the_same_answer_as_a_wrong_password(app, client, 
         "/login", data={"email": "nobody@example.com", "password": "wrong phrase, wrong"}
     )
     assert unknown.status_code == known.status_code == 422
-    assert "don't match" in text(unknown)
-    assert text(unknown).replace("nobody@example.com", "EMAIL") == text(known).replace(
+    assert "don't match" in unescaped(unknown)
+    assert unescaped(unknown).replace("nobody@example.com", "EMAIL") == unescaped(known).replace(
         ASHA, "EMAIL"
     )
 
@@ -326,7 +320,7 @@ def test_sign_out_with_a_post_signs_out(client, make_member):
     assert response.status_code == 303
     assert location(response) == "/"
     assert not is_signed_in(client)
-    assert "Your account" not in text(client.get("/"))
+    assert "Your account" not in unescaped(client.get("/"))
 
 
 def test_the_session_is_renewed_at_sign_in(client, make_member):
@@ -403,7 +397,7 @@ def test_a_password_change_needs_the_current_password(app, client, make_member):
         data={"current_password": "not my current phrase", "password": NEW_PASSWORD},
     )
     assert response.status_code == 422
-    assert "isn't right" in text(response)
+    assert "isn't right" in unescaped(response)
     assert member_state(app, ASHA).password_hash == before
     assert is_signed_in(other)
 
@@ -474,7 +468,7 @@ def test_sign_in_through_htmx_never_redirects_out_of_the_portal(client, make_mem
     response = client.post(
         "/login",
         data={"email": ASHA, "password": PASSWORD, "next": target},
-        headers={"HX-Request": "true"},
+        headers=HTMX,
     )
     assert response.status_code == 200
     assert_inside_portal(response.headers["HX-Redirect"])
@@ -483,7 +477,7 @@ def test_sign_in_through_htmx_never_redirects_out_of_the_portal(client, make_mem
 def test_the_sign_in_form_carries_a_safe_next(client):
     response = client.get("/login?next=//evil.example")
     assert response.status_code == 200
-    body = text(response)
+    body = unescaped(response)
     field = re.search(r'<input[^>]*name="next"[^>]*>', body)
     assert field, body
     value = re.search(r'value="([^"]*)"', field.group(0))
@@ -492,7 +486,7 @@ def test_the_sign_in_form_carries_a_safe_next(client):
 
 
 def test_the_sign_in_form_keeps_a_good_next(client):
-    body = text(client.get("/login?next=/essays/%3Fpage%3D2"))
+    body = unescaped(client.get("/login?next=/essays/%3Fpage%3D2"))
     field = re.search(r'<input[^>]*name="next"[^>]*>', body).group(0)
     assert 'value="/essays/?page=2"' in field
 
@@ -525,13 +519,13 @@ def test_a_sign_in_link_is_mailed_and_its_page_does_not_sign_in(app, client, smt
     make_member()
     response = client.post("/login/link", data={"email": ASHA})
     assert response.status_code == 200
-    assert "Check your email" in text(response)
+    assert "Check your email" in unescaped(response)
     link = smtp.link(ASHA, "/login/link/")
     browser = app.test_client()
     for _ in range(2):
         page = browser.get(link)
         assert page.status_code == 200
-        assert "<button" in text(page) and "Sign me in" in text(page)
+        assert "<button" in unescaped(page) and "Sign me in" in unescaped(page)
     assert not is_signed_in(browser)
 
 
@@ -547,7 +541,7 @@ def test_pressing_the_sign_in_link_button_signs_in_once(app, client, smtp, make_
     for again in (app.test_client(), browser):
         second = again.post(link)
         assert second.status_code == 400
-        assert "already been used" in text(second)
+        assert "already been used" in unescaped(second)
 
 
 def test_a_sign_in_link_expires_after_10_minutes(app, client, smtp, make_member, travel):
@@ -558,7 +552,7 @@ def test_a_sign_in_link_expires_after_10_minutes(app, client, smtp, make_member,
     browser = app.test_client()
     response = browser.post(link)
     assert response.status_code == 400
-    assert "expired" in text(response)
+    assert "expired" in unescaped(response)
     assert not is_signed_in(browser)
 
 
@@ -570,8 +564,8 @@ def test_a_sign_in_link_for_an_unknown_email_answers_the_same_and_sends_nothing(
     smtp.messages.clear()
     unknown = client.post("/login/link", data={"email": "nobody@example.com"})
     assert unknown.status_code == known.status_code == 200
-    assert "Check your email" in text(unknown)
-    assert text(unknown).replace("nobody@example.com", "EMAIL") == text(known).replace(
+    assert "Check your email" in unescaped(unknown)
+    assert unescaped(unknown).replace("nobody@example.com", "EMAIL") == unescaped(known).replace(
         ASHA, "EMAIL"
     )
     assert smtp.messages == []
@@ -587,8 +581,8 @@ def test_a_reset_answers_the_same_for_known_and_unknown_emails_and_mails_only_th
     known = client.post("/reset", data={"email": ASHA})
     unknown = client.post("/reset", data={"email": "nobody@example.com"})
     assert known.status_code == unknown.status_code == 200
-    assert "Check your email" in text(known)
-    assert text(unknown).replace("nobody@example.com", "EMAIL") == text(known).replace(
+    assert "Check your email" in unescaped(known)
+    assert unescaped(unknown).replace("nobody@example.com", "EMAIL") == unescaped(known).replace(
         ASHA, "EMAIL"
     )
     assert [m["To"] for m in smtp.messages] == [ASHA]
@@ -600,7 +594,7 @@ def test_the_reset_link_opens_the_new_password_form(app, client, smtp, make_memb
     link = smtp.link(ASHA, "/reset/")
     page = app.test_client().get(link)
     assert page.status_code == 200
-    body = text(page)
+    body = unescaped(page)
     assert "Choose a new password" in body
     assert 'type="password"' in body and f'action="{link}"' in body
 
@@ -612,7 +606,7 @@ def test_a_new_password_of_14_characters_is_refused(app, client, smtp, make_memb
     before = member_state(app, ASHA).password_hash
     response = app.test_client().post(link, data={"password": "x" * 10 + "abcd"})
     assert response.status_code == 422
-    assert "at least 15 characters" in text(response)
+    assert "at least 15 characters" in unescaped(response)
     assert member_state(app, ASHA).password_hash == before
 
 
@@ -629,7 +623,7 @@ def test_a_reset_changes_the_password_and_spends_the_link(app, client, smtp, mak
     sign_in(app.test_client(), password=NEW_PASSWORD)
     for again in (browser.get(link), browser.post(link, data={"password": "a third phrase, long"})):
         assert again.status_code == 400
-        assert "already been used" in text(again)
+        assert "already been used" in unescaped(again)
     sign_in(app.test_client(), password=NEW_PASSWORD)
 
 
@@ -644,7 +638,7 @@ def test_a_reset_link_is_spent_by_a_password_change_in_between(app, client, smtp
     assert changed.status_code == 303
     response = app.test_client().post(link, data={"password": "a third phrase, long"})
     assert response.status_code == 400
-    assert "password has changed" in text(response)
+    assert "password has changed" in unescaped(response)
     sign_in(app.test_client(), password=NEW_PASSWORD)
 
 
@@ -658,7 +652,7 @@ def test_a_reset_link_expires_after_60_minutes(app, client, smtp, make_member, t
         app.test_client().post(link, data={"password": NEW_PASSWORD}),
     ):
         assert response.status_code == 400
-        assert "expired" in text(response)
+        assert "expired" in unescaped(response)
     sign_in(app.test_client(), password=PASSWORD)
 
 
@@ -695,7 +689,7 @@ def test_sign_in_is_limited_per_ip_with_a_friendly_page(app, migrated, smtp, mak
         assert response.status_code == 422
     response = limited.post("/login", data={"email": ASHA, "password": PASSWORD})
     assert response.status_code == 429
-    assert "Please slow down" in text(response)
+    assert "Please slow down" in unescaped(response)
     assert limited.get("/login").status_code == 200  # reading the form is not limited
 
 
@@ -716,7 +710,7 @@ def test_sign_in_failures_are_limited_per_account_while_others_still_sign_in(
         assert response.status_code == 422
     third = attacker.post("/login", data={"email": "Asha@Example.com", "password": "wrong again!"})
     assert third.status_code == 429
-    assert "Please slow down" in text(third)
+    assert "Please slow down" in unescaped(third)
     sign_in(limited_app_.test_client(), email=BEN)
 
 
@@ -741,7 +735,7 @@ def test_emailed_links_are_limited_per_ip(app, migrated, smtp, make_member):
             assert response.status_code == 200, url
         response = client.post(url, data={"email": "someone-else@example.com"})
         assert response.status_code == 429, url
-        assert "Please slow down" in text(response)
+        assert "Please slow down" in unescaped(response)
 
 
 def test_emailed_links_are_limited_per_address_from_any_ip(app, migrated, smtp, make_member):
@@ -765,7 +759,7 @@ def test_joining_is_limited_per_ip(app, migrated, smtp):
         assert client.post("/join", data={}).status_code == 422
     response = client.post("/join", data={})
     assert response.status_code == 429
-    assert "Please slow down" in text(response)
+    assert "Please slow down" in unescaped(response)
     assert client.get("/join").status_code == 200
 
 
@@ -779,7 +773,7 @@ def test_a_post_without_a_csrf_token_is_refused_with_a_message(production_app, u
     client = production_app().test_client()
     response = client.post(url, data={"email": ASHA, "password": PASSWORD}, base_url=HTTPS)
     assert response.status_code == 400
-    assert "Your form expired" in text(response)
+    assert "Your form expired" in unescaped(response)
 
 
 def test_an_htmx_post_without_a_csrf_token_shows_the_message_too(production_app):
@@ -787,16 +781,16 @@ def test_an_htmx_post_without_a_csrf_token_shows_the_message_too(production_app)
     response = client.post(
         "/login",
         data={"email": ASHA, "password": PASSWORD},
-        headers={"HX-Request": "true"},
+        headers=HTMX,
         base_url=HTTPS,
     )
     assert response.status_code == 400
-    assert "Your form expired" in text(response)
+    assert "Your form expired" in unescaped(response)
 
 
 def test_a_sign_in_form_with_its_token_gets_through_csrf(production_app):
     client = production_app().test_client()
-    page = text(client.get("/login", base_url=HTTPS))
+    page = unescaped(client.get("/login", base_url=HTTPS))
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
     assert token, page
     response = client.post(
@@ -806,4 +800,4 @@ def test_a_sign_in_form_with_its_token_gets_through_csrf(production_app):
         base_url=HTTPS,
     )
     assert response.status_code == 422
-    assert "don't match" in text(response)
+    assert "don't match" in unescaped(response)

@@ -12,7 +12,8 @@ from portal.extensions import db
 from portal.members import services
 from portal.members.models import Member, MemberSession
 from portal.members.tokens import TokenError
-from tests.conftest import PASSWORD, make_app, sign_in
+
+from .helpers import PASSWORD, make_app, sign_in
 
 NEW_PASSWORD = "a brand new phrase for this test"
 

@@ -25,7 +25,7 @@ from portal.members import services
 from portal.members.models import Member, MemberSession
 from portal.members.passwords import verify_password
 
-from .conftest import PASSWORD, LiveServer, make_app, sign_in
+from .helpers import HTMX, PASSWORD, LiveServer, field_error, make_app, sign_in
 
 # An itsdangerous token: payload.timestamp.signature, all URL-safe base64.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}")
@@ -82,11 +82,6 @@ def input_tag(page: str, name: str) -> str:
 def input_value(page: str, name: str) -> str | None:
     value = re.search(r'\bvalue="([^"]*)"', input_tag(page, name))
     return html.unescape(value.group(1)) if value else None
-
-
-def field_error(page: str, field: str) -> str | None:
-    found = re.search(rf'<p class="error" id="{re.escape(field)}-error">(.*?)</p>', page, re.S)
-    return html.unescape(found.group(1)) if found else None
 
 
 def token_of(link: str) -> str:
@@ -396,8 +391,6 @@ def test_join_accepts_the_password_and_then_signs_in_with_it(app, password):
 
 
 # --- htmx -----------------------------------------------------------------------------
-
-HTMX = {"HX-Request": "true"}
 
 
 def test_join_with_htmx_and_invalid_input_answers_with_only_the_form(client, app):

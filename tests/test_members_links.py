@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import PASSWORD, sign_in
+from .helpers import PASSWORD, make_app, sign_in
 
 
 def test_an_old_confirmation_link_cannot_undo_an_email_change(client, smtp, make_member):
@@ -25,8 +25,6 @@ def test_an_old_confirmation_link_cannot_undo_an_email_change(client, smtp, make
 
 
 def test_an_anonymous_post_to_a_limited_account_route_asks_to_sign_in(migrated, app):
-    from tests.conftest import make_app
-
     limited = make_app(migrated, RATELIMIT_ENABLED=True)
     response = limited.test_client().post("/account/email", data={"email-email": "x@example.com"})
     assert response.status_code == 303

@@ -16,36 +16,44 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 
-from portal.board import services as board
 from portal.board.models import Answer
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.members.models import Member
 from portal.notifications import services as notifications
 from portal.notifications.models import NOTICES, Notification
-from portal.pairings import services as pairings
 from portal.pairings.models import Pairing, PairingStatus
 from portal.pairings.record import Record, participation
 
-from .conftest import PASSWORD, make_app, sign_in
-from .helpers import today_for
+from .factories import make_pairing, make_request
+from .helpers import (
+    ANSWER,
+    FOURTH,
+    HTMX,
+    JUNIOR,
+    PASSWORD,
+    SENIOR,
+    THIRD,
+    assert_sent_to_login,
+    checkbox,
+    client_for,
+    handle_of,
+    make_admin,
+    make_app,
+    moved,
+    pairing_row,
+    sign_in,
+    text,
+    today_for,
+)
 
-SENIOR = "asha@example.com"
-JUNIOR = "ravi@example.com"
-THIRD = "meera@example.com"
-FOURTH = "kiran@example.com"
-HX = {"HX-Request": "true"}
 SITE = "http://portal.test"
 
-DESCRIPTION = (
-    "I write board notes every week and want to draft them faster, without losing my voice."
-)
-ANSWER = "I use it every day for drafting; happy to meet on Saturday mornings."
 END_REASON = "We did what we set out to do: two tools, both well used. marker-end-reason"
 LEFT = "One of you left the club."
 PRIVATE = "keeps their participation record private"
@@ -64,45 +72,9 @@ RECORD_LABELS = (
 # --- helpers ------------------------------------------------------------------------
 
 
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
 def mark(who: str, what: str, quarter: int = 1) -> str:
     """A string nobody would type twice: its presence or absence is unambiguous."""
     return f"marker-{who}-{what}-q{quarter}"
-
-
-def client_for(app, email: str):
-    client = app.test_client()
-    sign_in(client, email)
-    return client
-
-
-def moved(response, status: int = 303) -> None:
-    assert response.status_code == status, (response.status_code, text(response)[:2000])
-
-
-def pair(app, senior_id: int, junior_id: int, tool: str, kind: str = "seeking") -> int:
-    """A pairing begun on the board: a request, an answer and its acceptance. For
-    "seeking" the senior asks and the junior answers; for "offering" the other way."""
-    author_id, answerer_id = (senior_id, junior_id) if kind == "seeking" else (junior_id, senior_id)
-    with app.app_context():
-        author = db.session.get(Member, author_id)
-        answerer = db.session.get(Member, answerer_id)
-        data = board.RequestInput(
-            kind=kind, title=f"{kind.title()} {tool}", tool=tool, description=DESCRIPTION
-        )
-        item = board.post_request(author, data)
-        answer = board.answer_request(answerer, item, ANSWER)
-        result = pairings.accept_answer(author, item, answer)
-        assert (result.pairing.senior_id, result.pairing.junior_id) == (senior_id, junior_id)
-        return result.pairing.id
-
-
-def today() -> str:
-    # The members here keep India's time zone: their date, not the machine's.
-    return today_for().isoformat()
 
 
 def log_session(client, pairing_id: int, who: str, quarter: int, n: int = 1) -> None:
@@ -110,7 +82,7 @@ def log_session(client, pairing_id: int, who: str, quarter: int, n: int = 1) -> 
         client.post(
             f"/pairings/{pairing_id}/sessions",
             data={
-                "held_on": today(),
+                "held_on": today_for().isoformat(),
                 "agenda_item": "",
                 "covered": mark(who, f"covered{n}", quarter),
                 "notes": mark(who, f"notes{n}", quarter),
@@ -158,27 +130,6 @@ def member_of(app, member_id: int) -> dict:
             "wants": {kind: member.wants_notice(kind) for kind in NOTICES},
             "record_public": member.record_public,
             "deleted_at": member.deleted_at,
-        }
-
-
-def handle_of(app, member_id: int) -> str:
-    return member_of(app, member_id)["handle"]
-
-
-def make_admin(app, member_id: int) -> None:
-    with app.app_context():
-        db.session.execute(sa.update(Member).where(Member.id == member_id).values(is_admin=True))
-        db.session.commit()
-
-
-def pairing_row(app, pairing_id: int) -> dict:
-    with app.app_context():
-        found = db.session.get(Pairing, pairing_id)
-        return {
-            "status": found.status,
-            "end_reason": found.end_reason,
-            "ended_by_id": found.ended_by_id,
-            "ended_at": found.ended_at,
         }
 
 
@@ -231,17 +182,10 @@ def unsubscribe_link(app, member_id: int, kind: str) -> str:
         return unsubscribe_url(db.session.get(Member, member_id), kind)
 
 
-def assert_sent_to_login(response, requested: str | None) -> None:
-    assert response.status_code == 303, response.status_code
-    location = urlsplit(response.headers["Location"])
-    assert location.path == "/login"
-    if requested:
-        assert parse_qs(location.query).get("next") == [requested]
-
-
 @pytest.fixture
 def people(app, make_member):
-    """A senior who wants to learn, a junior who can teach, and two more members."""
+    """A senior who wants to learn, a junior who can teach, and two more members (as
+    conftest's `people`, but here Meera teaches Notion AI)."""
     return {
         "senior": make_member(email=SENIOR, name="Asha Kulkarni", role="senior"),
         "junior": make_member(
@@ -279,7 +223,7 @@ def history(app, people):
     pairing is *active*."""
     asha, ravi, meera = (client_for(app, e) for e in (SENIOR, JUNIOR, THIRD))
 
-    first = pair(app, people["senior"], people["junior"], "ChatGPT")
+    first = make_pairing(app, people["senior"], people["junior"], "ChatGPT")
     set_goal(asha, first, "senior", "asha", 1)
     set_goal(ravi, first, "junior", "ravi", 1)
     log_session(ravi, first, "ravi", 1)
@@ -296,7 +240,7 @@ def history(app, people):
     reflect(ravi, first, "ravi", 2)
     moved(asha.post(f"/pairings/{first}/end", data={"reason": END_REASON}))
 
-    second = pair(app, people["senior"], people["third"], "Notion AI", kind="offering")
+    second = make_pairing(app, people["senior"], people["third"], "Notion AI", kind="offering")
     set_goal(meera, second, "junior", "meera", 1)
     log_session(meera, second, "meera", 1)
     send_message(meera, second, "meera")
@@ -475,7 +419,7 @@ def test_the_record_switch_changes_only_the_signed_in_members_record(app, client
 
 def test_an_anonymous_visitor_cannot_switch_a_record(app, client, people, history):
     assert_sent_to_login(client.post("/account/record", data={"public": "y"}), None)
-    refused = client.post("/account/record", data={"public": "y"}, headers=HX)
+    refused = client.post("/account/record", data={"public": "y"}, headers=HTMX)
     assert refused.status_code == 401
     assert urlsplit(refused.headers["HX-Redirect"]).path == "/login"
     assert member_of(app, people["senior"])["record_public"] is False
@@ -557,7 +501,7 @@ def test_stopping_consent_takes_the_pairing_off_the_page(app, client, people, hi
 
 def test_sharing_over_htmx_answers_the_sharing_section(app, people, history):
     response = history["ravi"].post(
-        f"/pairings/{history['first']}/sharing", data={"shares": "y"}, headers=HX
+        f"/pairings/{history['first']}/sharing", data={"shares": "y"}, headers=HTMX
     )
     assert response.status_code == 200
     body = text(response)
@@ -608,14 +552,6 @@ def accept_over_http(app, email: str, request_id: int, answer_id: int) -> int:
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
-def post_request(app, author_id: int, title: str) -> int:
-    with app.app_context():
-        data = board.RequestInput(
-            kind="seeking", title=title, tool="ChatGPT", description=DESCRIPTION
-        )
-        return board.post_request(db.session.get(Member, author_id), data).id
-
-
 @dataclass
 class Scenario:
     """How one kind of notice email reaches `recipient`, and how a second one would."""
@@ -629,28 +565,28 @@ class Scenario:
         return getattr(self, f"_start_{self.name}")(app, people)
 
     def _start_answered(self, app, people):
-        request_id = post_request(app, people["senior"], "Teach me ChatGPT")
+        request_id = make_request(app, people["senior"], title="Teach me ChatGPT")
         answer_over_http(app, JUNIOR, request_id)
         return lambda: answer_over_http(app, FOURTH, request_id)
 
     def _start_accepted(self, app, people):
-        request_id = post_request(app, people["senior"], "Teach me ChatGPT")
+        request_id = make_request(app, people["senior"], title="Teach me ChatGPT")
         accept_over_http(app, SENIOR, request_id, answer_over_http(app, JUNIOR, request_id))
 
         def again():
-            other = post_request(app, people["fourth"], "Teach me ChatGPT, please")
+            other = make_request(app, people["fourth"], title="Teach me ChatGPT, please")
             accept_over_http(app, FOURTH, other, answer_over_http(app, JUNIOR, other))
 
         return again
 
     def _start_matched_elsewhere(self, app, people):
-        request_id = post_request(app, people["senior"], "Teach me ChatGPT")
+        request_id = make_request(app, people["senior"], title="Teach me ChatGPT")
         chosen = answer_over_http(app, JUNIOR, request_id)
         answer_over_http(app, THIRD, request_id)
         accept_over_http(app, SENIOR, request_id, chosen)
 
         def again():
-            other = post_request(app, people["fourth"], "Teach me ChatGPT, please")
+            other = make_request(app, people["fourth"], title="Teach me ChatGPT, please")
             chosen = answer_over_http(app, JUNIOR, other)
             answer_over_http(app, THIRD, other)
             accept_over_http(app, FOURTH, other, chosen)
@@ -658,7 +594,7 @@ class Scenario:
         return again
 
     def _start_message(self, app, people):
-        pairing_id = pair(app, people["senior"], people["junior"], "ChatGPT")
+        pairing_id = make_pairing(app, people["senior"], people["junior"], "ChatGPT")
         ravi = client_for(app, JUNIOR)
         send_message(ravi, pairing_id, "ravi", 1)
 
@@ -669,7 +605,7 @@ class Scenario:
         return again
 
     def _start_reflection(self, app, people):
-        pairing_id = pair(app, people["senior"], people["junior"], "ChatGPT")
+        pairing_id = make_pairing(app, people["senior"], people["junior"], "ChatGPT")
         asha, ravi = client_for(app, SENIOR), client_for(app, JUNIOR)
         reflect(ravi, pairing_id, "ravi", 1)
 
@@ -739,7 +675,7 @@ def test_csrf_is_really_checked_on_that_app(csrf_app):
 
 
 def test_other_kinds_keep_coming_after_one_is_stopped(app, csrf_app, people, smtp):
-    pairing_id = pair(app, people["senior"], people["junior"], "ChatGPT")
+    pairing_id = make_pairing(app, people["senior"], people["junior"], "ChatGPT")
     ravi = client_for(app, JUNIOR)
     send_message(ravi, pairing_id, "ravi", 1)
     path = urlsplit(stop_link(smtp.last(SENIOR))).path
@@ -799,7 +735,7 @@ def _tampered(member_id: int, token: str) -> list[str]:
 
 
 def test_a_tampered_or_garbage_link_is_refused_and_changes_nothing(app, csrf_app, people, smtp):
-    pairing_id = pair(app, people["senior"], people["junior"], "ChatGPT")
+    pairing_id = make_pairing(app, people["senior"], people["junior"], "ChatGPT")
     send_message(client_for(app, JUNIOR), pairing_id, "ravi")
     token = urlsplit(stop_link(smtp.last(SENIOR))).path.rsplit("/", 1)[1]
     before = member_of(app, people["senior"])["notify"]
@@ -830,7 +766,7 @@ def test_a_signed_link_for_an_unknown_kind_or_another_purpose_is_refused(app, cs
 
 
 def test_a_deleted_members_link_is_refused(app, csrf_app, people, smtp):
-    pairing_id = pair(app, people["senior"], people["junior"], "ChatGPT")
+    pairing_id = make_pairing(app, people["senior"], people["junior"], "ChatGPT")
     send_message(client_for(app, JUNIOR), pairing_id, "ravi")
     path = urlsplit(stop_link(smtp.last(SENIOR))).path
     asha = client_for(app, SENIOR)
@@ -841,12 +777,6 @@ def test_a_deleted_members_link_is_refused(app, csrf_app, people, smtp):
     assert response.status_code == 400
     assert "This link is not valid any more." in html.unescape(text(response))
     assert member_of(app, people["senior"])["notify"] == before
-
-
-def checkbox(page: str, field: str) -> str:
-    found = re.search(rf'<input[^>]*\bid="{field}"[^>]*>', page)
-    assert found, f"no checkbox {field!r} on the page"
-    return found.group(0)
 
 
 def test_the_account_page_offers_the_five_kinds_and_saves_them(app, client, people):
@@ -977,7 +907,12 @@ def test_deleting_the_account_ends_active_pairings_and_keeps_the_record(app, peo
     # The ended pairing changes no more, and counts as ended in Meera's record.
     log_refused = meera.post(
         f"/pairings/{history['second']}/sessions",
-        data={"held_on": today(), "agenda_item": "", "covered": "Alone", "notes": ""},
+        data={
+            "held_on": today_for().isoformat(),
+            "agenda_item": "",
+            "covered": "Alone",
+            "notes": "",
+        },
     )
     assert log_refused.status_code == 409
     assert record_of(app, people["third"]) == Record(

@@ -9,7 +9,7 @@ import pytest
 from portal import ConfigError, create_app
 from portal.web.security import CONTENT_SECURITY_POLICY
 
-from .conftest import make_app
+from .helpers import HTMX, ROOT, make_app
 
 PAGES = ["/", "/essays/", "/essays/teaching-upward", "/about", "/feed.xml", "/robots.txt", "/nope"]
 
@@ -114,8 +114,6 @@ def test_wsgi_reports_a_config_error_without_a_traceback(tmp_path):
     import subprocess
     import sys
 
-    from .conftest import ROOT
-
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "FLASK_DEBUG")}
     env["SITE_URL"] = "https://portal.test"
     result = subprocess.run(
@@ -200,7 +198,7 @@ def test_friendly_500_page_logs_the_error_with_a_request_id(production_app, capl
 
 
 def test_htmx_requests_get_an_error_fragment_not_a_page(client):
-    response = client.get("/nope", headers={"HX-Request": "true"})
+    response = client.get("/nope", headers=HTMX)
     assert response.status_code == 404
     body = response.get_data(as_text=True)
     assert body.lstrip().startswith('<div class="notice notice-error" role="alert">')

@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from portal.board import services as board
 from portal.board.models import PairingRequest, Status
-from portal.clock import utcnow
 from portal.extensions import db
-from portal.members import services
-from portal.members.models import Member
-from tests.conftest import PASSWORD
-from tests.test_board_xss import PAYLOADS, as_tag
+from tests.factories import make_answer, make_request, new_member
+from tests.helpers import XSS_PAYLOADS, as_tag, marker_survived, set_marker, sign_in_browser
 
 DESCRIPTION = (
     "I chair two boards and want to draft minutes faster, "
@@ -35,69 +30,11 @@ ANSWER = "I use ChatGPT for drafting every day. Saturday mornings suit me."
 # --- helpers ---------------------------------------------------------------------------
 
 
-def new_member(live_server, role: str, name: str = "", *, season: bool = False, **extra):
-    """A verified member; returns (email, id). `season` ages them past the new-member limits."""
-    email = f"{role}-{secrets.token_hex(5)}@example.com"
-    with live_server.app.app_context():
-        member = services.join(
-            name=name or f"{role.title()} {secrets.token_hex(2)}",
-            email=email,
-            password=PASSWORD,
-            role=role,
-            can_teach=extra.pop("can_teach", ["chatgpt"] if role == "junior" else []),
-            wants_to_learn=extra.pop("wants_to_learn", [] if role == "junior" else ["chatgpt"]),
-            **extra,
-        ).member
-        member.email_verified_at = utcnow()
-        if season:
-            member.created_at = utcnow() - timedelta(days=30)
-        db.session.commit()
-        return email, member.id
-
-
-def post_request(live_server, author_id: int, title: str, **fields) -> int:
-    with live_server.app.app_context():
-        author = db.session.get(Member, author_id)
-        data = board.RequestInput(
-            kind=fields.pop("kind", "seeking"),
-            title=title,
-            tool=fields.pop("tool", "ChatGPT"),
-            description=fields.pop("description", DESCRIPTION),
-            **fields,
-        )
-        return board.post_request(author, data).id
-
-
-def answer_request(live_server, author_id: int, request_id: int, message: str) -> int:
-    with live_server.app.app_context():
-        author = db.session.get(Member, author_id)
-        return board.answer_request(author, board.get_request(request_id), message).id
-
-
 def request_row(live_server, request_id: int) -> PairingRequest:
     with live_server.app.app_context():
         found = db.session.get(PairingRequest, request_id)
         db.session.expunge(found)
         return found
-
-
-def sign_in(page: Page, email: str, next_path: str = "/requests/") -> None:
-    """Through the /login form, as a member would."""
-    page.goto(f"/login?next={next_path}")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
-    expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
-
-
-def set_marker(page: Page) -> None:
-    """A value that lives only as long as this document: a page load loses it."""
-    page.evaluate("window.boardMarker = 'still here'")
-
-
-def marker_survived(page: Page) -> bool:
-    return page.evaluate("window.boardMarker") == "still here"
 
 
 def cards(page: Page):
@@ -190,8 +127,8 @@ def answer_from_the_request_page(
 
 
 def test_senior_posts_a_request_from_the_board(page: Page, live_server, base_url, js_enabled):
-    email, senior_id = new_member(live_server, "senior")
-    sign_in(page, email)
+    email, senior_id = new_member(live_server.app, "senior")
+    sign_in_browser(page, email)
     title = f"Help me draft board minutes with ChatGPT {secrets.token_hex(3)}"
 
     request_id = post_from_the_board(page, base_url, js_enabled, title)
@@ -209,14 +146,14 @@ def test_senior_posts_a_request_from_the_board(page: Page, live_server, base_url
 def test_junior_answers_in_place_and_the_senior_is_notified(
     page: Page, second_page: Page, live_server, base_url, js_enabled
 ):
-    senior_email, senior_id = new_member(live_server, "senior")
-    junior_email, _ = new_member(live_server, "junior")
+    senior_email, senior_id = new_member(live_server.app, "senior")
+    junior_email, _ = new_member(live_server.app, "junior")
     title = f"Teach me meeting notes with Otter.ai {secrets.token_hex(3)}"
-    request_id = post_request(live_server, senior_id, title, tool="Otter.ai")
-    sign_in(page, senior_email)
+    request_id = make_request(live_server.app, senior_id, title=title, tool="Otter.ai")
+    sign_in_browser(page, senior_email)
     expect(badge(page)).to_have_count(0)
 
-    sign_in(second_page, junior_email)
+    sign_in_browser(second_page, junior_email)
     answer_from_the_request_page(second_page, base_url, js_enabled, request_id, ANSWER)
 
     page.reload()
@@ -231,13 +168,13 @@ def test_junior_answers_in_place_and_the_senior_is_notified(
 def test_senior_accepts_an_answer_and_the_request_is_matched(
     page: Page, second_page: Page, live_server, base_url, js_enabled
 ):
-    senior_email, _ = new_member(live_server, "senior", "Asha Senior")
-    junior_email, _ = new_member(live_server, "junior", "Ravi Junior")
-    sign_in(page, senior_email)
+    senior_email, _ = new_member(live_server.app, "senior", "Asha Senior")
+    junior_email, _ = new_member(live_server.app, "junior", "Ravi Junior")
+    sign_in_browser(page, senior_email)
     title = f"Show me Copilot in Excel {secrets.token_hex(3)}"
     request_id = post_from_the_board(page, base_url, js_enabled, title)
 
-    sign_in(second_page, junior_email)
+    sign_in_browser(second_page, junior_email)
     answer_from_the_request_page(second_page, base_url, js_enabled, request_id, ANSWER)
 
     # The senior: a badge after a reload, the answer on the request page, then accept.
@@ -272,12 +209,14 @@ def test_senior_accepts_an_answer_and_the_request_is_matched(
 
 def test_filters_update_the_list_and_the_url(page: Page, live_server, base_url, js_enabled):
     token = f"filt{secrets.token_hex(4)}"
-    _, senior_id = new_member(live_server, "senior")
-    _, junior_id = new_member(live_server, "junior")
+    _, senior_id = new_member(live_server.app, "senior")
+    _, junior_id = new_member(live_server.app, "junior")
     seeking = f"Seeking help with spreadsheets {token}"
     offering = f"Offering to teach spreadsheets {token}"
-    post_request(live_server, senior_id, seeking, tool="Copilot in Excel")
-    post_request(live_server, junior_id, offering, kind="offering", tool="Copilot in Excel")
+    make_request(live_server.app, senior_id, title=seeking, tool="Copilot in Excel")
+    make_request(
+        live_server.app, junior_id, title=offering, kind="offering", tool="Copilot in Excel"
+    )
 
     page.goto("/requests/")
     search, kind = page.get_by_label("Search"), page.get_by_label("Kind")
@@ -338,28 +277,28 @@ def test_filters_update_the_list_and_the_url(page: Page, live_server, base_url, 
 
 def test_payloads_on_a_request_page_do_nothing(page: Page, live_server, base_url, js_enabled):
     senior_email, senior_id = new_member(
-        live_server,
+        live_server.app,
         "senior",
-        PAYLOADS[0],
-        organisation=PAYLOADS[5],
-        can_teach=[as_tag(p) for p in PAYLOADS[6:12]],
+        XSS_PAYLOADS[0],
+        organisation=XSS_PAYLOADS[5],
+        can_teach=[as_tag(p) for p in XSS_PAYLOADS[6:12]],
     )
-    request_id = post_request(
-        live_server,
+    request_id = make_request(
+        live_server.app,
         senior_id,
-        '<div hx-post="/logout" hx-trigger="load">x</div>',
+        title='<div hx-post="/logout" hx-trigger="load">x</div>',
         tool='<img src=x onerror=alert("tool")>',
-        description="\n\n".join(PAYLOADS),
-        tags=[as_tag(p) for p in PAYLOADS[20:32]],
+        description="\n\n".join(XSS_PAYLOADS),
+        tags=[as_tag(p) for p in XSS_PAYLOADS[20:32]],
         cadence="<svg onload=alert(1)>",
         in_person=True,
         city='"><script>alert(1)</script>',
     )
-    messages = [PAYLOADS[i : i + 20] for i in range(0, len(PAYLOADS), 20)]
+    messages = [XSS_PAYLOADS[i : i + 20] for i in range(0, len(XSS_PAYLOADS), 20)]
     for number, chunk in enumerate(messages):
-        name = PAYLOADS[10 + number]
-        _, junior_id = new_member(live_server, "junior", name, can_teach=[as_tag(name)])
-        answer_request(live_server, junior_id, request_id, "\n\n".join(chunk))
+        name = XSS_PAYLOADS[10 + number]
+        _, junior_id = new_member(live_server.app, "junior", name, can_teach=[as_tag(name)])
+        make_answer(live_server.app, request_id, junior_id, "\n\n".join(chunk))
 
     dialogs: list[str] = []
     logouts: list[str] = []
@@ -377,7 +316,7 @@ def test_payloads_on_a_request_page_do_nothing(page: Page, live_server, base_url
 
     page.on("dialog", on_dialog)
     page.context.on("request", on_request)
-    sign_in(page, senior_email, f"/requests/{request_id}")
+    sign_in_browser(page, senior_email, f"/requests/{request_id}")
     assert page.evaluate("typeof window.htmx") == ("object" if js_enabled else "undefined")
 
     for path in (f"/requests/{request_id}", "/requests/", "/notifications", "/account"):

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from portal.extensions import db
 from portal.members.models import Member
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 ESSAY = "teaching-upward"
 

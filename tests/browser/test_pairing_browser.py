@@ -17,12 +17,12 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Locator, Page, expect
 
-from portal.board import services as board
 from portal.extensions import db
 from portal.members.models import Member
 from portal.pairings import services as pairings
 from portal.pairings.models import Pairing
-from tests.browser.test_board_browser import new_member, post_request, sign_in
+from tests.factories import make_pairing, new_member
+from tests.helpers import marker_survived, set_marker, sign_in_browser
 
 SENIOR_NAME = "Asha Menon"
 JUNIOR_NAME = "Ravi Kumar"
@@ -44,13 +44,9 @@ def start_pairing(live_server, senior_id: int, junior_id: int) -> int:
     """A seeking request by the senior, answered by the junior and accepted: quarter 1
     of ChatGPT with the three-session template. Returns the pairing's id."""
     title = f"Help me draft board minutes with ChatGPT {secrets.token_hex(3)}"
-    request_id = post_request(live_server, senior_id, title, tool="ChatGPT")
-    with live_server.app.app_context():
-        senior = db.session.get(Member, senior_id)
-        junior = db.session.get(Member, junior_id)
-        item = board.get_request(request_id)
-        answer = board.answer_request(junior, item, ANSWER)
-        return pairings.accept_answer(senior, item, answer).pairing.id
+    return make_pairing(
+        live_server.app, senior_id, junior_id, "ChatGPT", title=title, message=ANSWER
+    )
 
 
 def member_facts(live_server, member_id: int) -> tuple[str, date]:
@@ -100,15 +96,6 @@ def second_page(browser, browser_context_args, base_url):
     context.close()
     if violations:
         pytest.fail("CSP violations in the second context:\n" + "\n".join(violations))
-
-
-def set_marker(page: Page) -> None:
-    """A value that lives only as long as this document: a page load loses it."""
-    page.evaluate("window.pairingMarker = 'still here'")
-
-
-def marker_survived(page: Page) -> bool:
-    return page.evaluate("window.pairingMarker") == "still here"
 
 
 def submit(
@@ -244,8 +231,8 @@ def test_a_pair_plans_logs_and_completes_a_quarter(
     """The senior and the junior fill the template, keep the log, reflect and write to
     each other; the quarter completes and both profiles count it."""
     senior, junior = page, second_page
-    senior_email, senior_id = new_member(live_server, "senior", SENIOR_NAME)
-    junior_email, junior_id = new_member(live_server, "junior", JUNIOR_NAME)
+    senior_email, senior_id = new_member(live_server.app, "senior", SENIOR_NAME)
+    junior_email, junior_id = new_member(live_server.app, "junior", JUNIOR_NAME)
     pairing_id = start_pairing(live_server, senior_id, junior_id)
     path = f"/pairings/{pairing_id}"
     url = f"{base_url}{path}"
@@ -255,8 +242,8 @@ def test_a_pair_plans_logs_and_completes_a_quarter(
     assert junior_today == today  # both live in India by default
 
     # 1. Both sign in, each in their own browser, and find the new pairing.
-    sign_in(senior, senior_email, path)
-    sign_in(junior, junior_email, "/pairings/")
+    sign_in_browser(senior, senior_email, path)
+    sign_in_browser(junior, junior_email, "/pairings/")
     junior.get_by_role("link", name=f"With {SENIOR_NAME}").click()
     expect(junior).to_have_url(url)
     for member in (senior, junior):
@@ -514,12 +501,12 @@ def test_what_is_typed_elsewhere_survives_an_agenda_change(
     page: Page, live_server, base_url, js_enabled
 ):
     """An agenda change swaps only the agenda: a goal and a session being written stay."""
-    senior_email, senior_id = new_member(live_server, "senior", SENIOR_NAME)
-    _, junior_id = new_member(live_server, "junior", JUNIOR_NAME)
+    senior_email, senior_id = new_member(live_server.app, "senior", SENIOR_NAME)
+    _, junior_id = new_member(live_server.app, "junior", JUNIOR_NAME)
     pairing_id = start_pairing(live_server, senior_id, junior_id)
     path = f"/pairings/{pairing_id}"
     how = {"js_enabled": js_enabled, "url": f"{base_url}{path}"}
-    sign_in(page, senior_email, path)
+    sign_in_browser(page, senior_email, path)
     goal = page.locator("#goal-senior").get_by_label("Your goal")
     goal.fill("Half-written goal")
     log_form(page).get_by_label("What you covered").fill("Half-written session")
@@ -542,13 +529,13 @@ def test_the_session_form_offers_the_agenda_as_it_now_stands(
 ):
     """Right after the agenda changes, "Log a session" offers its items as they now are:
     the new title, the added item, not the removed one; and the added item can be logged."""
-    senior_email, senior_id = new_member(live_server, "senior", SENIOR_NAME)
-    _, junior_id = new_member(live_server, "junior", JUNIOR_NAME)
+    senior_email, senior_id = new_member(live_server.app, "senior", SENIOR_NAME)
+    _, junior_id = new_member(live_server.app, "junior", JUNIOR_NAME)
     pairing_id = start_pairing(live_server, senior_id, junior_id)
     _, today = member_facts(live_server, senior_id)
     path = f"/pairings/{pairing_id}"
     how = {"js_enabled": js_enabled, "url": f"{base_url}{path}"}
-    sign_in(page, senior_email, path)
+    sign_in_browser(page, senior_email, path)
     options = log_form(page).get_by_label("Agenda item").locator("option")
     expect(options).to_have_text(["Something else", *TEMPLATE])
 
@@ -593,8 +580,8 @@ def test_the_session_form_offers_the_agenda_as_it_now_stands(
 def test_a_completed_quarter_offers_no_more_logging(page: Page, live_server, base_url, js_enabled):
     """The reflection that completes the quarter leaves the page as a reload shows it:
     complete, with no goal, agenda or "Log a session" forms, and the renewal offered."""
-    senior_email, senior_id = new_member(live_server, "senior", SENIOR_NAME)
-    _, junior_id = new_member(live_server, "junior", JUNIOR_NAME)
+    senior_email, senior_id = new_member(live_server.app, "senior", SENIOR_NAME)
+    _, junior_id = new_member(live_server.app, "junior", JUNIOR_NAME)
     pairing_id = start_pairing(live_server, senior_id, junior_id)
     with live_server.app.app_context():
         junior = db.session.get(Member, junior_id)
@@ -602,7 +589,7 @@ def test_a_completed_quarter_offers_no_more_logging(page: Page, live_server, bas
         pairings.reflect(found, junior, "Patience.", "Prompts.", "Copilot in Excel.")
     path = f"/pairings/{pairing_id}"
     how = {"js_enabled": js_enabled, "url": f"{base_url}{path}"}
-    sign_in(page, senior_email, path)
+    sign_in_browser(page, senior_email, path)
     expect(log_form(page)).to_have_count(1)
 
     reflect(
@@ -640,8 +627,8 @@ def axe_page(browser, base_url):
 def test_the_pairing_page_has_no_accessibility_violations(axe_page: Page, live_server, width):
     """A pairing in full swing (goals, sessions, a message, a reflection waiting), with
     every panel open, and then a session form answered with an error."""
-    senior_email, senior_id = new_member(live_server, "senior", SENIOR_NAME)
-    _, junior_id = new_member(live_server, "junior", JUNIOR_NAME)
+    senior_email, senior_id = new_member(live_server.app, "senior", SENIOR_NAME)
+    _, junior_id = new_member(live_server.app, "junior", JUNIOR_NAME)
     pairing_id = start_pairing(live_server, senior_id, junior_id)
     with live_server.app.app_context():
         found = db.session.get(Pairing, pairing_id)
@@ -656,7 +643,7 @@ def test_the_pairing_page_has_no_accessibility_violations(axe_page: Page, live_s
         pairings.reflect(found, junior, "Patience.", "Prompts.", "Copilot in Excel.")
 
     axe_page.set_viewport_size({"width": width, "height": 800})
-    sign_in(axe_page, senior_email, f"/pairings/{pairing_id}")
+    sign_in_browser(axe_page, senior_email, f"/pairings/{pairing_id}")
     axe_page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
     results = Axe().run(axe_page)
     assert results.violations_count == 0, results.generate_report()

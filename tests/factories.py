@@ -1,0 +1,170 @@
+"""What tests need built, made the way members make it: through the services, never by
+inserting rows. A member joins, a request is posted and answered, an answer accepted
+starts a pairing, sessions are logged and both members reflect.
+
+Each takes the app to build in (a test's `app`, or `live_server.app`) and returns ids."""
+
+from __future__ import annotations
+
+import secrets
+
+from portal.board import services as board
+from portal.board.models import PairingRequest
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.members import services as members
+from portal.members.models import Member
+from portal.pairings import services as pairings
+from portal.pairings.models import Pairing
+
+from .helpers import (
+    ANSWER,
+    DESCRIPTION,
+    PASSWORD,
+    REFLECTION,
+    Pair,
+    age,
+    as_service,
+    change,
+    today_for,
+)
+
+# --- members ----------------------------------------------------------------------------
+
+
+def make_member(
+    app,
+    email="asha@example.com",
+    name="Asha Kulkarni",
+    password=PASSWORD,
+    role="senior",
+    verified=True,
+    **extra,
+) -> int:
+    """A member who joined (and confirmed their email, unless `verified=False`)."""
+    with app.app_context():
+        result = members.join(
+            name=name,
+            email=email,
+            password=password,
+            role=role,
+            can_teach=extra.pop("can_teach", []),
+            wants_to_learn=extra.pop("wants_to_learn", ["chatgpt"]),
+            **extra,
+        )
+        member = result.member
+        if verified:
+            member.email_verified_at = utcnow()
+            db.session.commit()
+        return member.id
+
+
+def new_member(app, role: str, name: str = "", *, season: bool = False, **extra):
+    """A verified member with an email no other test uses (for a database that lives
+    for the whole session); returns (email, id). A junior can teach ChatGPT, a senior
+    wants to learn it. `season` ages them past the new-member limits."""
+    email = f"{role}-{secrets.token_hex(5)}@example.com"
+    member_id = make_member(
+        app,
+        email=email,
+        name=name or f"{role.title()} {secrets.token_hex(2)}",
+        role=role,
+        can_teach=extra.pop("can_teach", ["chatgpt"] if role == "junior" else []),
+        wants_to_learn=extra.pop("wants_to_learn", [] if role == "junior" else ["chatgpt"]),
+        **extra,
+    )
+    if season:
+        age(app, member_id)
+    return email, member_id
+
+
+# --- the board --------------------------------------------------------------------------
+
+
+def make_request(app, author_id: int, **changes) -> int:
+    """A request posted through the service, as the view would (a unique title unless
+    told: a member can't post the same title twice in ten minutes)."""
+    values = {
+        "kind": "seeking",
+        "title": f"Teach me ChatGPT for reports {utcnow().isoformat()}",
+        "tool": "ChatGPT",
+        "description": DESCRIPTION,
+        "tags": [],
+    }
+    values.update(changes)
+    with app.app_context():
+        member = db.session.get(Member, author_id)
+        return board.post_request(member, board.RequestInput(**values)).id
+
+
+def make_answer(app, request_id: int, author_id: int, message: str = ANSWER) -> int:
+    with app.app_context():
+        member = db.session.get(Member, author_id)
+        item = db.session.get(PairingRequest, request_id)
+        return board.answer_request(member, item, message).id
+
+
+# --- pairings ---------------------------------------------------------------------------
+
+
+def make_pairing(
+    app,
+    senior_id: int,
+    junior_id: int,
+    tool: str = "ChatGPT",
+    kind: str = "seeking",
+    *,
+    title: str | None = None,
+    message: str = ANSWER,
+) -> int:
+    """A pairing begun on the board: a request, an answer and its acceptance (quarter 1,
+    with the three-session template). For "seeking" the senior asks and the junior
+    answers; for "offering" the other way round."""
+    author_id, answerer_id = (senior_id, junior_id) if kind == "seeking" else (junior_id, senior_id)
+    with app.app_context():
+        author = db.session.get(Member, author_id)
+        answerer = db.session.get(Member, answerer_id)
+        data = board.RequestInput(
+            kind=kind,
+            title=title or f"{kind.title()} {tool}",
+            tool=tool,
+            description=DESCRIPTION,
+        )
+        item = board.post_request(author, data)
+        answer = board.answer_request(answerer, item, message)
+        result = pairings.accept_answer(author, item, answer)
+        assert (result.pairing.senior_id, result.pairing.junior_id) == (senior_id, junior_id)
+        return result.pairing.id
+
+
+def log_entry(
+    app,
+    pairing_id: int,
+    author_id: int,
+    covered: str = "Prompts for board notes",
+    notes: str = "",
+    item: int | None = None,
+) -> int:
+    """A session logged today, as `author_id` logs it on the page; the entry's id."""
+    data = pairings.SessionInput(
+        held_on=today_for(), agenda_item_id=item, covered=covered, notes=notes
+    )
+    return as_service(app, pairing_id, author_id, pairings.log_session, data, today_for())
+
+
+def complete_quarter(app, pairing_id: int, reflection: dict = REFLECTION) -> None:
+    """Both members reflect on the current quarter (the senior first), which completes it."""
+    with app.app_context():
+        found = db.session.get(Pairing, pairing_id)
+        sides = (found.senior_id, found.junior_id)
+    for member_id in sides:
+        as_service(app, pairing_id, member_id, pairings.reflect, *reflection.values())
+
+
+def ready(app, pair: Pair, name: str, side: str = "senior", **data) -> tuple:
+    """The state in which change `name` succeeds for a member (a logged entry to
+    correct; a complete quarter to renew), and its URL and data (see helpers.change)."""
+    entry = log_entry(app, pair.id, pair.senior)
+    if name == "renew":
+        complete_quarter(app, pair.id)
+    return change(name, pair, side, entry, **data)
