@@ -238,6 +238,11 @@ def smtp(_smtp_server):
 
 
 # --- members, the board, pairings ----------------------------------------------------------
+# How the feature tests read: each behaviour is checked on the plain path (a form post,
+# 303 back to the page, at its section) and, where htmx changes the answer, on the htmx
+# path (HX-Request: true: 200 and only the fragment that changed). Invalid input answers
+# 422 with what was typed and a message next to the field; refusals answer 403 (not
+# yours to change) or 409 (not from this state), and change nothing.
 
 
 @pytest.fixture

@@ -4,9 +4,8 @@ acceptance starts a pairing (the seeker is its senior), tells everyone and close
 request; a colleague from the same organisation is confirmed first; and two accepts
 at the same moment make one pairing.
 
-Each behaviour is checked on the plain path (a form post, 303) and, where htmx
-changes the answer, on the htmx path (HX-Request: true, a fragment). The members
-(`people`) and an answered request (`answered`) come from conftest.py."""
+Fixtures `people` and `answered`: conftest.py (which also says how each behaviour is
+checked, on the plain path and the htmx path)."""
 
 from __future__ import annotations
 

@@ -3,9 +3,8 @@ SECURITY.md "Access" and "CSRF"; STYLE.md "HTMX conventions"): answering a reque
 (and the author told), the rules an answer follows, withdrawing one, and the CSRF
 token htmx sends.
 
-Each behaviour is checked on the plain path (a form post, 303) and, where htmx
-changes the answer, on the htmx path (HX-Request: true, a fragment). The members
-(`people`) and an answered request (`answered`) come from conftest.py."""
+Fixtures `people` and `answered`: conftest.py (which also says how each behaviour is
+checked, on the plain path and the htmx path)."""
 
 from __future__ import annotations
 

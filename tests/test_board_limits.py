@@ -2,9 +2,8 @@
 first weeks a member keeps one request open and answers up to three a day, until their
 first pairing; an established member has no such limits.
 
-Each behaviour is checked on the plain path (a form post, 303) and, where htmx
-changes the answer, on the htmx path (HX-Request: true, a fragment). The members
-(`people`) and an answered request (`answered`) come from conftest.py."""
+Fixtures `people` and `answered`: conftest.py (which also says how each behaviour is
+checked, on the plain path and the htmx path)."""
 
 from __future__ import annotations
 

@@ -2,9 +2,8 @@
 "HTMX conventions"): open requests newest first, the filters and the search, loading
 more, what anonymous readers see, and the requests suggested to a member.
 
-Each behaviour is checked on the plain path (a form post, 303) and, where htmx
-changes the answer, on the htmx path (HX-Request: true, a fragment). The members
-(`people`) and an answered request (`answered`) come from conftest.py."""
+Fixtures `people` and `answered`: conftest.py (which also says how each behaviour is
+checked, on the plain path and the htmx path)."""
 
 from __future__ import annotations
 

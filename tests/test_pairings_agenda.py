@@ -2,13 +2,8 @@
 each side writes its own goal; the agenda starts from the three-session template and
 either member adds, edits, moves and deletes items until the quarter is complete.
 
-Every change is a plain form post (303 back to the page, at its section) that htmx
-also sends (HX-Request: true → 200 and only the section that changed). Invalid input
-answers 422 with what was typed and a message next to the field; refusals answer 403
-(not yours to change) or 409 (not from this state), and change nothing.
-
-The pairing (`pair`), its members (`pairing_people`, `as_member`) and another pairing
-(`other_pair`) come from conftest.py; the forms of every change from helpers.py."""
+Fixtures `pair`, `pairing_people`, `as_member`, `other_pair`: conftest.py (which also
+says how a change answers: plain form and htmx, 422 / 403 / 409)."""
 
 from __future__ import annotations
 

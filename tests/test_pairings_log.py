@@ -3,13 +3,8 @@ logs a session (dated in their own time zone, not before the pairing began, neve
 the future, naming an item of this quarter's agenda) and corrects an entry while its
 quarter is open; past quarters' entries are kept as they were.
 
-Every change is a plain form post (303 back to the page, at its section) that htmx
-also sends (HX-Request: true → 200 and only the section that changed). Invalid input
-answers 422 with what was typed and a message next to the field; refusals answer 403
-(not yours to change) or 409 (not from this state), and change nothing.
-
-The pairing (`pair`), its members (`pairing_people`, `as_member`) and another pairing
-(`other_pair`) come from conftest.py; the forms of every change from helpers.py."""
+Fixtures `pair`, `pairing_people`, `as_member`, `other_pair`: conftest.py (which also
+says how a change answers: plain form and htmx, 422 / 403 / 409)."""
 
 from __future__ import annotations
 
