@@ -17,7 +17,7 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template
+from flask import current_app
 
 log = logging.getLogger("portal.mail")
 
@@ -41,15 +41,22 @@ def build(
     message["Message-ID"] = make_msgid(domain=urlsplit(current_app.config["SITE_URL"]).hostname)
     for name, value in (headers or {}).items():
         message[name] = value
-    text = render_template(f"emails/{template}.txt", **context)
+    # Rendered from the given values alone: no context processor runs (they read the
+    # request and the signed-in member, which a worker or a thread does not have).
+    text = current_app.jinja_env.get_template(f"emails/{template}.txt").render(**context)
     # Unwrapped lines, so that links survive intact in the outbox's .eml files too.
     message.set_content(text, cte="7bit" if text.isascii() else "8bit")
     return message
 
 
 def send(to: str, subject: str, template: str, headers: dict | None = None, **context) -> bool:
-    """Send one email; True if the server (or the outbox) took it."""
-    message = build(to, subject, template, headers, **context)
+    """Build one email and send it now; True if the server (or the outbox) took it."""
+    return deliver(build(to, subject, template, headers, **context))
+
+
+def deliver(message: EmailMessage) -> bool:
+    """Hand a built message to the SMTP server (MAIL_*), or to instance/outbox/ when no
+    server is set; True if it was taken. Needs an app context, not a request."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         return _to_outbox(message)
@@ -61,9 +68,11 @@ def send(to: str, subject: str, template: str, headers: dict | None = None, **co
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             smtp.send_message(message)
     except (OSError, smtplib.SMTPException) as exc:
-        log.warning("Mail %r to %s not sent: %s", subject, to, type(exc).__name__)
+        log.warning(
+            "Mail %r to %s not sent: %s", message["Subject"], message["To"], type(exc).__name__
+        )
         return False
-    log.info("Mail %r sent to %s", subject, to)
+    log.info("Mail %r sent to %s", message["Subject"], message["To"])
     return True
 
 
@@ -80,18 +89,20 @@ def _to_outbox(message: EmailMessage) -> bool:
 
 
 def send_later(to: str, subject: str, template: str, **context) -> None:
-    """Send from a background thread, so that the answer to the request takes the same
-    time whether or not a mail goes out (no way to learn if an address is registered).
-    MAIL_ASYNC=False (the tests) sends at once instead."""
+    """Deliver from a background thread, so that the answer to the request takes the
+    same time whether or not a mail goes out (no way to learn if an address is
+    registered). The message is built here, in the request: the thread gets the finished
+    message, never a database object or the request. MAIL_ASYNC=False sends at once."""
+    message = build(to, subject, template, **context)
     app = current_app._get_current_object()
     if not app.config.get("MAIL_ASYNC", True):
-        send(to, subject, template, **context)
+        deliver(message)
         return
 
     def run() -> None:
         with app.app_context():
             try:
-                send(to, subject, template, **context)
+                deliver(message)
             except Exception:  # a thread's failure must be logged, never lost silently
                 log.exception("Mail %r to %s failed", subject, to)
 
