@@ -85,6 +85,18 @@ def test_a_goal_of_600_characters_is_kept_and_601_are_refused(app, pair, as_memb
     assert quarters(app, pair)[0]["senior_goal"] == "a" * 600
 
 
+@pytest.mark.parametrize("htmx", [False, True])
+@pytest.mark.parametrize(
+    ("side", "about"), [("senior", "the judgement you share"), ("junior", "the tool")]
+)
+def test_a_refused_goal_keeps_its_label(app, pair, as_member, side, about, htmx):
+    response = as_member(side).post(
+        f"{pair.page}/goals/{side}", data={"goal": "c" * 601}, headers=HTMX if htmx else {}
+    )
+    assert response.status_code == 422
+    assert f"Your goal for {about}" in text(response)
+
+
 def test_the_partners_goal_is_refused_before_its_text_is_read(app, pair, as_member):
     before = snapshot(app)
     response = as_member("junior").post(f"{pair.page}/goals/senior", data={"goal": "x" * 601})

@@ -110,6 +110,8 @@ class PairingPage:
     def context(self, names=EVERYTHING, **given) -> dict:
         """The template context for `names`; `given` (forms with errors...) wins."""
         item_forms = given.pop("item_forms", None)
+        if "goal_form" in given:
+            self.label_goal(given["goal_form"])
         context = {name: getattr(self, name) for name in names if name not in given}
         if item_forms:
             context["item_forms"] = {**context.get("item_forms", {}), **item_forms}
@@ -189,7 +191,10 @@ class PairingPage:
     @cached_property
     def goal_form(self) -> GoalForm:
         own = getattr(self.current, f"{self.side}_goal") if self.side and self.current else ""
-        form = GoalForm(formdata=None, data={"goal": own})
+        return self.label_goal(GoalForm(formdata=None, data={"goal": own}))
+
+    def label_goal(self, form: GoalForm) -> GoalForm:
+        """Each side's goal says what it is about (a refused form keeps the label too)."""
         if self.side:
             about = "the tool" if self.side == "junior" else "the judgement you share"
             form.goal.label.text = f"Your goal for {about}"

@@ -48,9 +48,10 @@ class RequestRights:
     @property
     def became_my_pairing(self) -> bool:
         """A matched request leads its two members to the pairing it became."""
-        return self.item.status is Status.MATCHED and self.viewer_id in (
-            self.item.author_id,
-            self.accepted_author_id,
+        return (
+            self.viewer_id is not None
+            and self.item.status is Status.MATCHED
+            and self.viewer_id in (self.item.author_id, self.accepted_author_id)
         )
 
     def can_accept(self, answer: Answer) -> bool:

@@ -54,5 +54,6 @@ def export(member: Member) -> dict:
             for s in sessions
         ],
     }
-    # Sections other features register (pairings...), in the order they registered.
-    return {**data, **export_sections(member)}
+    # Sections other features register (pairings...), before the member's sessions.
+    sessions_part = data.pop("sessions")
+    return {**data, **export_sections(member), "sessions": sessions_part}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from portal.board.services.version import board_changed
 from portal.clock import utcnow
 from portal.domain import Conflict, FieldError
 from portal.extensions import db
@@ -160,6 +161,8 @@ def renew(pairing: Pairing, member: Member, tool_name: str, after: int | None = 
 def end_for_departure(member: Member, **_) -> None:
     """A member leaves the club: their active pairings end (completed, if every quarter
     was), and each partner is told. Runs inside the member's deletion transaction."""
+    # The board's row first, whichever receiver runs first: every change queues on it.
+    board_changed()
     active = list(
         db.session.scalars(
             sa.select(Pairing).where(
