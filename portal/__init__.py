@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_web(app, production=production)
     register_blueprints(app)
     register_cli(app)
+    register_jobs()
     return app
 
 
@@ -54,6 +55,8 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     import portal.board.models  # noqa: F401  (models register on db.metadata)
+    import portal.jobs  # noqa: F401
+    import portal.mail.models  # noqa: F401
     import portal.members.models  # noqa: F401
     import portal.notifications.models  # noqa: F401
     import portal.pairings.models  # noqa: F401
@@ -109,9 +112,22 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pairings_bp)
 
 
+def register_jobs() -> None:
+    """The scheduled jobs (and digest sections) register themselves on import."""
+    import portal.board.jobs  # noqa: F401
+    import portal.essays.digest  # noqa: F401
+    import portal.mail.delivery  # noqa: F401
+    import portal.members.jobs  # noqa: F401
+    import portal.pairings.jobs  # noqa: F401
+
+
 def register_cli(app: Flask) -> None:
     from portal.board.cli import board_cli
     from portal.essays.cli import essays_cli
+    from portal.worker import jobs_cli, mail_cli, worker
 
     app.cli.add_command(essays_cli)
     app.cli.add_command(board_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(jobs_cli)
+    app.cli.add_command(worker)

@@ -49,6 +49,10 @@ def load_settings() -> dict:
         "MAIL_PASSWORD": env("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS", False),
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER") or None,
+        "MAIL_TIMEOUT": _int("MAIL_TIMEOUT", 10),  # seconds for each SMTP step
+        "MAIL_RETRY_HOURS": _int("MAIL_RETRY_HOURS", 72),  # temporary failures retried this long
+        "MAIL_CLAIM_SECONDS": _int("MAIL_CLAIM_SECONDS", 300),  # a worker's hold on its batch
+        "WORKER_POLL_SECONDS": _int("WORKER_POLL_SECONDS", 2),  # the worker's nap when idle
         "SITE_NAME": env("SITE_NAME") or "Bharath.club",
         "SITE_URL": env("SITE_URL") or None,
         "ESSAYS_DIR": env("ESSAYS_DIR") or str(PROJECT_ROOT / "content" / "essays"),

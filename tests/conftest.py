@@ -183,24 +183,31 @@ def write_essay(essays_dir):
 
 
 class MailSink:
-    """Keeps every message the portal sends; tests read links out of them."""
+    """Keeps every message the portal sends; tests read links out of them.
+
+    Reading it first runs the outbox once, as `flask mail send` does (the same
+    claim-and-deliver code as the worker), so a test sees what the worker would have
+    sent by then. Tests of the worker itself run it as deployed, not through this."""
 
     def __init__(self) -> None:
-        self.messages: list = []
+        self.received: list = []
+        self.deliver = None  # set by `_courier`: one `flask mail send`
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        from email import message_from_bytes
-        from email.policy import default
+    @property
+    def messages(self) -> list:
+        if self.deliver is not None:
+            self.deliver()
+        return self.received
 
-        self.messages.append(message_from_bytes(envelope.content, policy=default))
-        return "250 OK"
+    def clear(self) -> None:
+        self.received.clear()
 
     def to(self, address: str) -> list:
         return [m for m in self.messages if m["To"] == address]
 
     def last(self, address: str | None = None):
         found = self.to(address) if address else self.messages
-        assert found, f"no mail to {address or 'anyone'}; sent: {[m['To'] for m in self.messages]}"
+        assert found, f"no mail to {address or 'anyone'}; sent: {[m['To'] for m in self.received]}"
         return found[-1]
 
     def link(self, address: str | None = None, contains: str = "/") -> str:
@@ -214,6 +221,21 @@ class MailSink:
         raise AssertionError(f"no link containing {contains!r} in:\n{body}")
 
 
+class _Receiver:
+    """aiosmtpd's handler (kept apart from MailSink: aiosmtpd looks over its handler's
+    attributes, and reading MailSink.messages delivers mail)."""
+
+    def __init__(self, received: list) -> None:
+        self.received = received
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        from email import message_from_bytes
+        from email.policy import default
+
+        self.received.append(message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+
 @pytest.fixture(scope="session")
 def _smtp_server():
     import socket
@@ -224,16 +246,40 @@ def _smtp_server():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     sink = MailSink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller = Controller(_Receiver(sink.received), hostname="127.0.0.1", port=port)
     controller.start()
     sink.port = port
     yield sink
     controller.stop()
 
 
+@pytest.fixture(scope="session")
+def _courier(migrated, _smtp_server):
+    """An app that delivers the test database's outbox to the SMTP sink when a test reads
+    it (every app in a run shares the one database, so it sees every app's mail)."""
+    from portal.extensions import db
+    from portal.mail.delivery import deliver_due
+
+    courier = make_app(migrated, MAIL_SERVER="127.0.0.1", MAIL_PORT=_smtp_server.port)
+    _apps.remove(courier)
+
+    def deliver() -> None:
+        with courier.app_context():
+            try:
+                deliver_due()
+            finally:
+                db.session.remove()
+
+    _smtp_server.deliver = deliver
+    yield courier
+    _smtp_server.deliver = None
+    with courier.app_context():
+        db.engine.dispose()
+
+
 @pytest.fixture
-def smtp(_smtp_server):
-    _smtp_server.messages.clear()
+def smtp(_smtp_server, _courier):
+    _smtp_server.clear()
     return _smtp_server
 
 

@@ -189,7 +189,6 @@ def make_app(database_url: str, **overrides):
         "SITE_URL": "http://portal.test",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
-        "MAIL_ASYNC": False,  # mail in the request, so a test can read it at once
         "ESSAYS_DIR": str(ROOT / "content" / "essays"),
         "PAGES_DIR": str(ROOT / "content" / "pages"),
     }
@@ -197,6 +196,62 @@ def make_app(database_url: str, **overrides):
     app = create_app(config)
     _apps.append(app)
     return app
+
+
+def join_data(**overrides) -> dict:
+    """Everything a person fills in on /join; override or drop (None) any field."""
+    data = {
+        "name": "Meera Iyer",
+        "email": "meera@example.com",
+        "password": PASSWORD,
+        "role": "senior",
+        "can_teach": "Negotiation, Board papers",
+        "wants_to_learn": "ChatGPT, Excel formulas",
+        "organisation": "Iyer & Sons",
+        "city": "Chennai",
+        "language": "en",
+        "meeting_mode": "video",
+        "timezone": "Asia/Kolkata",
+        "agree": "y",
+        "adult": "y",
+        "from_essay": "",
+    }
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def mail_send(app) -> str:
+    """Run `flask mail send` once with this app's settings; its output."""
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def outbox_rows(app, **where) -> list:
+    """The outbox's rows (filtered by column values), oldest first."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.mail.models import OutboxMail
+
+    with app.app_context():
+        query = sa.select(OutboxMail).filter_by(**where).order_by(OutboxMail.id)
+        rows = list(db.session.scalars(query))
+        db.session.expunge_all()
+        return rows
+
+
+def make_due(app) -> None:
+    """Bring every mail waiting for a retry forward to now (the backoff has passed)."""
+    import sqlalchemy as sa
+
+    from portal.clock import utcnow
+    from portal.extensions import db
+    from portal.mail.models import OutboxMail
+
+    with app.app_context():
+        db.session.execute(sa.update(OutboxMail).values(next_attempt_at=utcnow()))
+        db.session.commit()
 
 
 class LiveServer:

@@ -1,8 +1,5 @@
-"""Emails about the board, each respecting the member's preferences.
-
-In-app notifications are written by the services, in the same transaction as the
-change; emails go after it, and a failure to send loses nothing (it is logged).
-"""
+"""Emails about the board, each respecting the member's preferences. The services
+queue them inside the transaction of the change they tell of."""
 
 from __future__ import annotations
 

@@ -201,6 +201,7 @@ class NotificationsForm(FlaskForm):
     accepted = BooleanField(NOTICES["accepted"])
     messages = BooleanField(NOTICES["messages"])
     reflections = BooleanField(NOTICES["reflections"])
+    reminders = BooleanField(NOTICES["reminders"])
     digest = BooleanField(NOTICES["digest"])
 
 

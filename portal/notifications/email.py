@@ -3,7 +3,7 @@ link (with RFC 8058 headers) that turns that kind alone off."""
 
 from __future__ import annotations
 
-from portal.mail import send as send_mail
+from portal import mail
 from portal.members.tokens import make_token
 from portal.web.templating import absolute_url
 
@@ -20,19 +20,25 @@ def headers_for(url: str) -> dict[str, str]:
     return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
 
 
-def send_notice(member, kind: str, subject: str, template: str, **context) -> None:
-    """Email a member a notice of one kind, if they still want that kind; the email
-    carries a link (and RFC 8058 headers) that stops that kind alone."""
+def send_notice(
+    member, kind: str, subject: str, template: str, *, dedupe_key: str | None = None, **context
+) -> bool:
+    """Queue a notice email of one kind for a member, if they still want that kind; it
+    carries a link (and RFC 8058 headers) that stops that kind alone. Call inside the
+    transaction of the change it tells of. True if a mail was queued."""
     if member.deleted_at or not member.wants_notice(kind):
-        return
+        return False
     link = unsubscribe_url(member, kind)
-    send_mail(
+    queued = mail.queue(
         member.email,
         subject,
         template,
+        member_id=member.id,
         headers=headers_for(link),
+        dedupe_key=dedupe_key,
         member=member,
         preferences=absolute_url("members.account"),
         unsubscribe=link,
         **context,
     )
+    return queued is not None

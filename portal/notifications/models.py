@@ -17,7 +17,8 @@ NOTICES = {
     "accepted": "My answer is accepted and a pairing begins",
     "messages": "A new message in one of my pairings",
     "reflections": "My partner has reflected on our quarter and mine is waiting",
-    "digest": "A monthly note with new essays",
+    "reminders": "Reminders: answers waiting for me, a reflection due, a quiet pairing",
+    "digest": "A monthly note: new essays, requests that fit me, my pairings' next steps",
 }
 
 

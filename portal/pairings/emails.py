@@ -1,12 +1,12 @@
-"""Emails about a pairing, after the change is saved; each respects its kind's preference."""
+"""Emails about a pairing, queued by the services inside the transaction of the
+change; each respects its kind's preference."""
 
 from __future__ import annotations
 
-from portal.board.models import PairingRequest
+from portal.board.models import Answer, PairingRequest
 from portal.members.models import Member
 from portal.notifications.email import send_notice
-from portal.pairings.models import Message, Pairing
-from portal.pairings.services import Accepted, Reflected
+from portal.pairings.models import Message, Pairing, Quarter
 from portal.web.templating import absolute_url
 
 
@@ -22,33 +22,31 @@ def messaged(pairing: Pairing, author: Member, message: Message) -> None:
     )
 
 
-def reflected(pairing: Pairing, author: Member, result: Reflected) -> None:
+def reflected(pairing: Pairing, author: Member, quarter: Quarter) -> None:
     """The partner hears when their reflection is the one still waiting."""
-    if not result.first:
-        return
     send_notice(
         pairing.partner_of(author.id),
         "reflections",
         f"{author.display_name} reflected on your quarter: yours is waiting",
         "reflection_waiting",
         author=author,
-        quarter=result.quarter,
+        quarter=quarter,
         link=absolute_url("pairings.pairing", pairing_id=pairing.id, _anchor="reflections"),
     )
 
 
-def accepted(item: PairingRequest, result: Accepted) -> None:
+def accepted(item: PairingRequest, pairing: Pairing, chosen: Answer, others: list[Answer]) -> None:
     """The chosen answerer hears their pairing begins; the others, kindly, that the
     request found its match."""
     send_notice(
-        result.chosen.author,
+        chosen.author,
         "accepted",
         f"Your answer to \u201c{item.title}\u201d was accepted",
         "accepted",
         item=item,
-        link=absolute_url("pairings.pairing", pairing_id=result.pairing.id),
+        link=absolute_url("pairings.pairing", pairing_id=pairing.id),
     )
-    for other in result.others:
+    for other in others:
         send_notice(
             other.author,
             "answers",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, url_for
+from urllib.parse import quote
+
+from flask import Flask, current_app, has_request_context, request, url_for
 from flask_login import current_user
 
 from portal.clock import local
@@ -11,8 +13,13 @@ from portal.web.markdown import plain_paragraphs
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A public URL built from SITE_URL, never from the request's Host header."""
-    return current_app.config["SITE_URL"] + url_for(endpoint, **values)
+    """A public URL built from SITE_URL, never from the request's Host header; it works
+    outside a request too (the worker writes mails with it)."""
+    if has_request_context():
+        return current_app.config["SITE_URL"] + url_for(endpoint, **values)
+    anchor = values.pop("_anchor", None)
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["SITE_URL"] + path + (f"#{quote(anchor)}" if anchor else "")
 
 
 def canonical_url() -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template, url_for
 from flask_login import current_user, login_required
 
-from portal.board import bp, emails, services
+from portal.board import bp, services
 from portal.board.forms import AnswerForm
 from portal.board.models import Answer
 from portal.board.routes.requests import load_request, request_context
@@ -31,7 +31,6 @@ def answer(request_id: int):
         context = request_context(item, answer_form=form)
         return render_template("board/request.html", **context), 422
     created = services.answer_request(current_user, item, form.data["message"])
-    emails.answered(item, created)
     if is_htmx():
         return render_template(
             "board/_answered.html",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from portal.board import emails
 from portal.board.models import Answer, AnswerStatus, PairingRequest, Status
 from portal.board.services.limits import check_can_answer
 from portal.board.services.version import board_changed
@@ -46,6 +47,7 @@ def answer_request(member: Member, request: PairingRequest, message: str) -> Ans
                 f"{member.name} answered your request \u201c{request.title}\u201d.",
                 f"/requests/{request.id}#answer-{answer.id}",
             )
+            emails.answered(request, answer)
     except IntegrityError as exc:
         raise Conflict("You have already answered this request.") from exc
     db.session.refresh(request)

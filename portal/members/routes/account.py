@@ -7,7 +7,6 @@ import json
 from flask import Response, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
-import portal.mail as mail
 from portal.extensions import limiter
 from portal.members import bp, services
 from portal.members.forms import (
@@ -19,11 +18,9 @@ from portal.members.forms import (
     parse_tags,
 )
 from portal.members.models import Role
-from portal.members.routes.join import send_verification
 from portal.members.security import config_limit, forget_browser
 from portal.notifications.models import NOTICES
 from portal.web.htmx import redirect_to
-from portal.web.templating import absolute_url
 
 PROFILE_FIELDS = ("name", "organisation", "city", "language", "meeting_mode", "timezone")
 
@@ -127,8 +124,8 @@ def change_email():
             form.current_password.errors = [error.message]
         else:
             new = form.email.data.strip()
-            if not services.find_by_email(new):
-                send_verification(current_user, new, later=True)
+            # Sent only if no other account has the address (the worker checks).
+            services.send_verification(current_user, new)
             # The same words whether or not the address is taken.
             flash(
                 f"We sent a confirmation link to {new}. Your email changes when you open it.",
@@ -144,10 +141,9 @@ def change_email():
 def resend_verification():
     if current_user.is_verified:
         flash("Your email address is already confirmed.", "info")
-    elif send_verification(current_user):
-        flash(f"We sent a new confirmation link to {current_user.email}.", "success")
     else:
-        flash("We couldn't send the email just now. Please try again in a few minutes.", "error")
+        services.send_verification(current_user)
+        flash(f"A new confirmation link is on its way to {current_user.email}.", "success")
     return redirect_to(url_for("members.account"))
 
 
@@ -184,10 +180,8 @@ def delete_account():
         except services.FieldError as error:
             form.current_password.errors = [error.message]
         else:
-            email = current_user.email
-            services.delete_account(current_user)
+            services.delete_account(current_user)  # the goodbye mail is queued with it
             forget_browser()
-            mail.send(email, "Your account is deleted", "deleted", home=absolute_url("pages.home"))
             flash("Your account is deleted. Thank you for the time you spent with us.", "info")
             return redirect_to(url_for("pages.home"))
     return _page(422, delete=form)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import flash, render_template, request, url_for
 from flask_login import current_user
 
-import portal.mail as mail
 from portal.extensions import limiter
 from portal.members import bp, services
 from portal.members.forms import ConfirmForm, EmailOnlyForm, NewPasswordForm, SignInForm
@@ -18,7 +17,6 @@ from portal.members.security import (
 )
 from portal.members.tokens import TokenError
 from portal.web.htmx import redirect_to, render
-from portal.web.templating import absolute_url
 
 
 def _email_key() -> str:
@@ -69,13 +67,7 @@ def _email_request(kind: str, template: str):
     for every address (the mail itself goes out in the background)."""
     form = EmailOnlyForm()
     if request.method == "POST" and form.validate():
-        member = services.find_by_email(form.email.data)
-        if member and kind == "sign-in":
-            link = absolute_url("members.sign_in_link", token=services.sign_in_token(member))
-            mail.send_later(member.email, "Your sign-in link", "sign_in", member=member, link=link)
-        elif member:
-            link = absolute_url("members.reset_password", token=services.reset_token(member))
-            mail.send_later(member.email, "Reset your password", "reset", member=member, link=link)
+        services.send_link(kind, form.email.data)
         return render_template("members/sent.html", email=form.email.data, kind=kind)
     status = 422 if request.method == "POST" else 200
     return render_template(template, form=form), status

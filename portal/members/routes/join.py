@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-import portal.mail as mail
 from portal.essays import snapshot, today
 from portal.extensions import limiter
 from portal.members import bp, services
@@ -15,7 +14,6 @@ from portal.members.sections import profile_sections
 from portal.members.security import config_limit, sign_in_here, user_agent
 from portal.members.tokens import TokenError
 from portal.web.htmx import redirect_to, render
-from portal.web.templating import absolute_url
 
 
 def _essay_slug(value: str | None) -> str | None:
@@ -23,17 +21,6 @@ def _essay_slug(value: str | None) -> str | None:
     if value and snapshot().find(value, today()):
         return value
     return None
-
-
-def send_verification(member: Member, email: str | None = None, *, later: bool = False):
-    token = services.verify_token(member, email)
-    return (mail.send_later if later else mail.send)(
-        email or member.email,
-        "Please confirm your email address",
-        "verify",
-        member=member,
-        link=absolute_url("members.confirm_email", token=token),
-    )
 
 
 @bp.route("/join", methods=["GET", "POST"])
@@ -52,7 +39,7 @@ def join():
     if not form.validate():
         return render("members/join.html", "members/_join_form.html", 422, form=form)
     try:
-        result = services.join(
+        services.join(
             name=form.name.data,
             email=form.email.data,
             password=form.password.data,
@@ -70,18 +57,7 @@ def join():
         getattr(form, error.field).errors = [error.message]
         return render("members/join.html", "members/_join_form.html", 422, form=form)
 
-    if result.member:
-        send_verification(result.member)
-    else:
-        # Same answer as a new join (no enumeration); the owner hears about it.
-        mail.send(
-            result.existing.email,
-            "Someone tried to join with your email address",
-            "already_member",
-            member=result.existing,
-            sign_in=absolute_url("members.login"),
-            reset=absolute_url("members.reset_request"),
-        )
+    # A new member's confirmation, or a note to the address's owner, is queued with it.
     session["welcome"] = {"role": form.role.data, "email": form.email.data.strip()}
     return _to_welcome()
 

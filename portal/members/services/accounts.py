@@ -13,9 +13,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from portal import mail
 from portal.clock import utcnow
 from portal.domain import FieldError
 from portal.extensions import db
+from portal.members import emails
 from portal.members.models import FORMER_MEMBER, Member, MemberTag, Role
 from portal.members.passwords import hash_password, needs_rehash, password_problem, verify_password
 from portal.members.services.sessions import end_all_sessions
@@ -87,6 +89,9 @@ def join(
     password_hash = hash_password(password)  # also spent for a known email
     existing = find_by_email(email)
     if existing:
+        # Same answer as a new join (no enumeration), with one write too; the owner hears.
+        with write_transaction():
+            emails.already_member(existing)
         return JoinResult(None, existing)
     now = utcnow()
     member = Member(
@@ -112,18 +117,26 @@ def join(
     _set_tags(member, can_teach, wants_to_learn)
     try:
         with write_transaction():
-            db.session.add(member)
+            _add_with_confirmation(member)
     except IntegrityError:
         db.session.rollback()
         existing = find_by_email(email)
         if existing is None:  # the clash was on the handle: try once more with another
             member.handle = _handle_for(name)
             with write_transaction():
-                db.session.add(member)
+                _add_with_confirmation(member)
             return JoinResult(member, None)
+        with write_transaction():
+            emails.already_member(existing)
         return JoinResult(None, existing)
     log.info("Member %s joined (from essay %s)", member.id, joined_from or "-")
     return JoinResult(member, None)
+
+
+def _add_with_confirmation(member: Member) -> None:
+    db.session.add(member)
+    db.session.flush()
+    emails.verification(member)
 
 
 def authenticate(email: str, password: str) -> Member | None:
@@ -179,6 +192,8 @@ def delete_account(member: Member) -> None:
         # Features above let go first: open requests leave the board, pairings end.
         member_leaving.send(member)
         end_all_sessions(member)
+        mail.drop_for_member(member.id)
+        emails.account_deleted(member.email)
         member.name = FORMER_MEMBER
         member.email = f"deleted-{member.id}@invalid"
         member.email_key = f"deleted-{member.id}-{secrets.token_hex(4)}@invalid"

@@ -8,7 +8,7 @@ import logging
 from portal.clock import utcnow
 from portal.domain import FieldError
 from portal.extensions import db
-from portal.members import tokens
+from portal.members import emails, tokens
 from portal.members.models import Member
 from portal.members.passwords import password_problem
 from portal.members.services.accounts import change_password, email_key, find_by_email
@@ -39,6 +39,20 @@ def verify_token(member: Member, new_email: str | None = None) -> str:
             "p": tokens.fingerprint(tokens.stamp(member.password_changed_at)),
         },
     )
+
+
+def send_verification(member: Member, email: str | None = None) -> None:
+    """Queue a confirmation link for the member's address, or for a new one (sent only
+    if no other account has it by then)."""
+    with write_transaction():
+        emails.verification(member, email)
+
+
+def send_link(kind: str, email: str) -> None:
+    """Queue a "sign-in" or "reset" link for whoever has this address: the same write
+    whether or not anyone does (the worker finds out)."""
+    with write_transaction():
+        emails.link(kind, email)
 
 
 def confirm_email(token: str, *, user_agent: str = "", signed_in_as: int | None = None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template, url_for
 from flask_login import current_user, login_required
 
-from portal.pairings import bp, emails, services
+from portal.pairings import bp, services
 from portal.pairings.forms import (
     EndForm,
     MessageForm,
@@ -113,7 +113,6 @@ def reflect(pairing_id: int):
         except services.FieldError as error:
             form[error.field].errors = [error.message]
         else:
-            emails.reflected(found, current_user, result)
             if result.completed:
                 message = "Your reflection is saved, and this quarter is complete."
             else:
@@ -170,12 +169,10 @@ def message(pairing_id: int):
     form = MessageForm()
     if form.validate():
         try:
-            posted = services.post_message(found, current_user, form.body.data)
+            services.post_message(found, current_user, form.body.data)
         except services.FieldError as error:
             form.body.errors = [error.message]
         else:
-            if posted.notify_by_email:
-                emails.messaged(found, current_user, posted.message)
             return answer(found, "messages", "Your message is sent.")
     return answer(found, "messages", status=422, message_form=form)
 

@@ -11,7 +11,7 @@ from portal.board.models import Answer
 from portal.board.services import get_request
 from portal.extensions import db
 from portal.members.security import verified_required
-from portal.pairings import bp, emails, services
+from portal.pairings import bp, services
 from portal.web.htmx import redirect_to
 
 
@@ -37,7 +37,6 @@ def accept(request_id: int, answer_id: int):
     except services.NeedsConfirmation:
         # A reporting line makes teaching upward harder: say so, and ask again.
         return render_template("board/same_organisation.html", item=item, answer=chosen, form=form)
-    emails.accepted(item, accepted)
     flash(
         "You accepted an answer: your pairing begins. Everyone else has been told, kindly.",
         "success",

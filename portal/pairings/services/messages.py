@@ -12,6 +12,7 @@ from portal.domain import Conflict, FieldError
 from portal.extensions import db
 from portal.members.models import Member
 from portal.notifications.services import has_unread, notify
+from portal.pairings import emails
 from portal.pairings.models import Message, Pairing
 from portal.pairings.services.access import lock, open_for_changes, side_of
 from portal.web.database import write_transaction
@@ -50,6 +51,8 @@ def post_message(pairing: Pairing, member: Member, body: str) -> Posted:
         waiting = has_unread(partner.id, link)
         if not waiting:
             notify(partner.id, f"{member.display_name} sent you a message.", link)
+            db.session.flush()
+            emails.messaged(pairing, member, message)
     return Posted(message, notify_by_email=not waiting)
 
 

@@ -15,6 +15,7 @@ from portal.extensions import db
 from portal.members.models import Member
 from portal.members.signals import member_leaving
 from portal.notifications.services import notify
+from portal.pairings import emails
 from portal.pairings.models import Pairing, PairingStatus, Quarter, Reflection
 from portal.pairings.services.access import lock, open_for_changes, open_quarter
 from portal.pairings.services.agenda import start_quarter
@@ -85,6 +86,7 @@ def reflect(
                 "Yours is waiting.",
                 link,
             )
+            emails.reflected(pairing, member, quarter)
     log.info("Member %s reflected on quarter %s", member.id, quarter.id)
     return Reflected(mine, quarter, first=new and not completed, completed=completed)
 

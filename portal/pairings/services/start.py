@@ -13,6 +13,7 @@ from portal.domain import Conflict, NeedsConfirmation
 from portal.extensions import db
 from portal.members.models import Member
 from portal.notifications.services import notify
+from portal.pairings import emails
 from portal.pairings.models import Pairing
 from portal.pairings.services.agenda import start_quarter
 from portal.web.database import write_transaction
@@ -60,6 +61,7 @@ def accept_answer(
                 "Your pairing begins.",
                 f"/pairings/{pairing.id}",
             )
+            emails.accepted(request, pairing, matched.chosen, matched.others)
     except IntegrityError as exc:
         db.session.rollback()
         raise Conflict("This request is no longer open: an answer was already accepted.") from exc

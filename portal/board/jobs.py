@@ -1,0 +1,89 @@
+"""The board's scheduled work: expiring requests, a nudge about answers left waiting,
+and the board's part of the monthly digest."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from portal.board import services
+from portal.board.models import Answer, AnswerStatus, Kind, PairingRequest, RequestTag, Status
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.jobs import daily, job
+from portal.notifications.digest import Section, digest_section
+from portal.notifications.email import send_notice
+from portal.web.database import write_transaction
+from portal.web.templating import absolute_url
+
+ANSWERS_WAIT = timedelta(days=5)
+
+
+@job("expire-requests", period=daily)
+def expire(period: str) -> str:
+    """Expire open requests past the end of their quarter."""
+    return f"{services.expire_requests()} request(s) expired"
+
+
+@job("answers-waiting", period=daily)
+def answers_waiting(period: str) -> str:
+    """Remind authors of open requests whose answers have waited 5 days."""
+    waited = (
+        sa.select(Answer.request_id)
+        .where(Answer.status == AnswerStatus.OPEN, Answer.created_at <= utcnow() - ANSWERS_WAIT)
+        .distinct()
+    )
+    items = db.session.scalars(
+        sa.select(PairingRequest).where(
+            PairingRequest.status == Status.OPEN, PairingRequest.id.in_(waited)
+        )
+    ).all()
+    queued = 0
+    with write_transaction():
+        for item in items:
+            count = sum(1 for answer in item.answers if answer.status is AnswerStatus.OPEN)
+            queued += send_notice(
+                item.author,
+                "reminders",
+                f"Answers to \u201c{item.title}\u201d are waiting for you",
+                "reminder_answers",
+                dedupe_key=f"reminder:answers:{item.id}",
+                item=item,
+                count=count,
+                link=absolute_url("board.request_page", request_id=item.id),
+            )
+    return f"{queued} reminder(s) about waiting answers"
+
+
+@digest_section
+def requests_for(member, since: datetime) -> Section | None:
+    """Open requests from the last month that fit what the member teaches or learns."""
+    teach, learn = set(member.can_teach), set(member.wants_to_learn)
+    if not teach and not learn:
+        return None
+
+    def tagged(tags: set[str]):
+        return PairingRequest.id.in_(
+            sa.select(RequestTag.request_id).where(RequestTag.tag.in_(tags or {""}))
+        )
+
+    fits = sa.or_(
+        sa.and_(PairingRequest.kind == Kind.SEEKING, tagged(teach)),
+        sa.and_(PairingRequest.kind == Kind.OFFERING, tagged(learn)),
+    )
+    found = db.session.scalars(
+        sa.select(PairingRequest)
+        .where(
+            PairingRequest.status == Status.OPEN,
+            PairingRequest.created_at >= since,
+            PairingRequest.author_id != member.id,
+            fits,
+        )
+        .order_by(PairingRequest.created_at.desc())
+        .limit(5)
+    ).all()
+    return Section(
+        "Open requests that fit you",
+        [(item.title, absolute_url("board.request_page", request_id=item.id)) for item in found],
+    )

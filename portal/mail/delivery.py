@@ -1,0 +1,248 @@
+"""Delivering due mail: claim, send, record; never twice, whatever the number of workers.
+
+A worker claims a few due rows in one write transaction (`SELECT … FOR UPDATE SKIP
+LOCKED` on PostgreSQL, so two workers take different rows; `BEGIN IMMEDIATE` on
+SQLite, so claims take turns) and marks them `sending` until a lease ends. Each mail
+is then sent outside any transaction and its outcome recorded: sent; retrying later
+for a temporary failure (refused connection, timeout, 4xx), with a backoff, for
+MAIL_RETRY_HOURS; failed for a 5xx or when the window has passed. A worker killed
+mid-batch leaves its claims to expire, and another worker takes them up then.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import socket
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+import sqlalchemy as sa
+from flask import current_app
+
+from portal import mail
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.jobs import daily, job
+from portal.mail import transport
+from portal.mail.models import WAITING, OutboxMail, Status
+from portal.web.database import write_transaction
+
+log = logging.getLogger("portal.mail")
+
+BATCH = 10
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class Claimed:
+    """A claimed row as plain values: nothing from the session crosses into sending."""
+
+    id: int
+    kind: str
+    to_address: str
+    subject: str | None
+    body: str | None
+    headers: dict
+    data: dict
+    message_id: str
+    attempts: int
+    created_at: datetime
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    dropped: int = 0
+
+    @property
+    def handled(self) -> int:
+        return self.sent + self.retrying + self.failed + self.dropped
+
+
+def claim(limit: int = BATCH) -> list[Claimed]:
+    now = utcnow()
+    lease = timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
+    with write_transaction():
+        rows = db.session.scalars(
+            sa.select(OutboxMail)
+            .where(
+                sa.or_(
+                    sa.and_(OutboxMail.status.in_(WAITING), OutboxMail.next_attempt_at <= now),
+                    # A worker that died mid-send: its lease has run out.
+                    sa.and_(OutboxMail.status == Status.SENDING, OutboxMail.claimed_until < now),
+                )
+            )
+            .order_by(OutboxMail.next_attempt_at, OutboxMail.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        claimed = []
+        for row in rows:
+            row.status = Status.SENDING
+            row.claimed_until = now + lease
+            row.attempts += 1
+            claimed.append(
+                Claimed(
+                    row.id,
+                    row.kind,
+                    row.to_address,
+                    row.subject,
+                    row.body,
+                    dict(row.headers or {}),
+                    dict(row.data or {}),
+                    row.message_id,
+                    row.attempts,
+                    row.created_at,
+                )
+            )
+    return claimed
+
+
+def deliver_due(*, limit: int | None = None, stop: threading.Event | None = None) -> Outcome:
+    """Deliver every mail that is due now (at most `limit`), claiming a few at a time.
+    With `stop` set (SIGTERM), the mail in hand finishes and the rest is given back."""
+    outcome = Outcome()
+    while limit is None or outcome.handled < limit:
+        batch = claim(BATCH if limit is None else min(BATCH, limit - outcome.handled))
+        if not batch:
+            break
+        for index, item in enumerate(batch):
+            if stop is not None and stop.is_set():
+                release([rest.id for rest in batch[index:]])
+                return outcome
+            _deliver(item, outcome)
+    return outcome
+
+
+def release(ids: list[int]) -> None:
+    """Give claimed rows back, due at once (a worker stopping between mails)."""
+    if not ids:
+        return
+    with write_transaction():
+        for row in db.session.scalars(sa.select(OutboxMail).where(OutboxMail.id.in_(ids))):
+            if row.status == Status.SENDING:
+                row.attempts -= 1
+                row.status = Status.RETRYING if row.attempts else Status.QUEUED
+                row.claimed_until = None
+
+
+def _deliver(item: Claimed, outcome: Outcome) -> None:
+    try:
+        message = _message(item)
+    except mail.Drop as reason:
+        _record(item.id, Status.DROPPED, str(reason))
+        log.info("Mail %s (%s) dropped: %s", item.id, item.kind, reason)
+        outcome.dropped += 1
+        return
+    except Exception:  # a composer's bug: logged, and tried again later
+        log.exception("Mail %s (%s) could not be written", item.id, item.kind)
+        _retry_or_fail(item, "could not be written", outcome)
+        return
+    try:
+        transport.send(message, _file_name(item))
+    except transport.Refused as refused:
+        if refused.permanent:
+            _record(item.id, Status.FAILED, refused.reason)
+            log.warning("Mail %s (%s) refused: %s", item.id, item.kind, refused.reason)
+            outcome.failed += 1
+        else:
+            _retry_or_fail(item, refused.reason, outcome)
+        return
+    _record(item.id, Status.SENT)
+    log.info("Mail %s (%s) sent to %s", item.id, item.kind, item.to_address)
+    outcome.sent += 1
+
+
+def _file_name(item: Claimed) -> str:
+    """instance/outbox/<queued>-<id>-<local part>.eml: sorted by time, found by address."""
+    local_part = re.sub(r"[^A-Za-z0-9._-]", "_", item.to_address.split("@")[0])[:20]
+    return f"{item.created_at:%Y%m%dT%H%M%S}-{item.id}-{local_part}"
+
+
+def _message(item: Claimed) -> EmailMessage:
+    if item.body is None:
+        written = mail.COMPOSERS[item.kind](item.to_address, item.data)
+        subject, body, headers = written.subject, written.body, written.headers
+    else:
+        subject, body, headers = item.subject or "", item.body, item.headers
+    message = EmailMessage()
+    message["From"] = mail.sender()
+    message["To"] = item.to_address
+    message["Subject"] = " ".join(subject.split())
+    message["Date"] = format_datetime(item.created_at.replace(tzinfo=UTC))
+    message["Message-ID"] = item.message_id  # the same on every try
+    for name, value in headers.items():
+        message[name] = value
+    # Unwrapped lines, so that links survive intact in the .eml files too.
+    message.set_content(body, cte="7bit" if body.isascii() else "8bit")
+    return message
+
+
+def backoff(attempts: int) -> timedelta:
+    """1, 2, 4 … minutes between tries, then hourly."""
+    return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def _retry_or_fail(item: Claimed, reason: str, outcome: Outcome) -> None:
+    window = timedelta(hours=current_app.config["MAIL_RETRY_HOURS"])
+    if utcnow() - item.created_at >= window:
+        _record(item.id, Status.FAILED, f"gave up after {item.attempts} tries: {reason}")
+        log.warning("Mail %s (%s) failed for good: %s", item.id, item.kind, reason)
+        outcome.failed += 1
+        return
+    _record(item.id, Status.RETRYING, reason, next_attempt_at=utcnow() + backoff(item.attempts))
+    log.warning("Mail %s (%s) not sent, will retry: %s", item.id, item.kind, reason)
+    outcome.retrying += 1
+
+
+def _record(row_id: int, status: Status, error: str | None = None, **more) -> None:
+    values = {"status": status, "claimed_until": None, "last_error": error, **more}
+    if status == Status.SENT:
+        values["sent_at"] = utcnow()
+    if status in (Status.SENT, Status.FAILED, Status.DROPPED):
+        values.update(body="", data={})  # single-use links do not stay in the database
+    with write_transaction():
+        db.session.execute(sa.update(OutboxMail).where(OutboxMail.id == row_id).values(**values))
+
+
+def counts() -> dict[str, int]:
+    found = dict(
+        db.session.execute(
+            sa.select(OutboxMail.status, sa.func.count()).group_by(OutboxMail.status)
+        ).all()
+    )
+    return {status.value: found.get(status, 0) for status in Status}
+
+
+def oldest_waiting() -> datetime | None:
+    """When the oldest mail still to be delivered was queued."""
+    return db.session.scalar(
+        sa.select(sa.func.min(OutboxMail.created_at)).where(
+            OutboxMail.status.in_((*WAITING, Status.SENDING))
+        )
+    )
+
+
+def forget_old(days: int = 90) -> int:
+    """Delete delivered, dropped and failed rows older than `days` (the cleanup job)."""
+    with write_transaction():
+        result = db.session.execute(
+            sa.delete(OutboxMail).where(
+                OutboxMail.status.in_((Status.SENT, Status.DROPPED, Status.FAILED)),
+                OutboxMail.created_at < utcnow() - timedelta(days=days),
+            )
+        )
+    return result.rowcount
+
+
+@job("forget-old-mail", period=daily)
+def forget_old_mail(period: str) -> str:
+    """Delete outbox rows (sent, dropped, failed) older than 90 days."""
+    return f"{forget_old()} old mail row(s) deleted"

@@ -1,0 +1,133 @@
+"""A pairing's reminders (a reflection due, a quiet stretch) and its part of the digest.
+
+Each reminder is written once: its dedupe key names the quarter, or the last session
+the quiet stretch is counted from, so a rerun or a second worker writes nothing new."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from portal.clock import today_for
+from portal.extensions import db
+from portal.jobs import daily, job
+from portal.members.models import Member
+from portal.notifications.digest import Section, digest_section
+from portal.notifications.email import send_notice
+from portal.pairings.models import (
+    AgendaItem,
+    Pairing,
+    PairingStatus,
+    Quarter,
+    Reflection,
+    SessionEntry,
+)
+from portal.pairings.services.queries import current_quarter
+from portal.web.database import write_transaction
+from portal.web.templating import absolute_url
+
+REFLECT_BEFORE_END = timedelta(days=14)
+QUIET_FOR = timedelta(days=21)
+
+
+def _active() -> list[Pairing]:
+    return list(
+        db.session.scalars(
+            sa.select(Pairing).where(Pairing.status == PairingStatus.ACTIVE).order_by(Pairing.id)
+        )
+    )
+
+
+def _reflected(quarter: Quarter) -> set[int]:
+    return set(
+        db.session.scalars(
+            sa.select(Reflection.member_id).where(Reflection.quarter_id == quarter.id)
+        )
+    )
+
+
+def _last_session(pairing: Pairing):
+    return db.session.scalar(
+        sa.select(sa.func.max(SessionEntry.held_on)).where(SessionEntry.pairing_id == pairing.id)
+    )
+
+
+def _link(pairing: Pairing, anchor: str) -> str:
+    return absolute_url("pairings.pairing", pairing_id=pairing.id, _anchor=anchor)
+
+
+@job("pairing-reminders", period=daily)
+def reminders(period: str) -> str:
+    """Remind members of a reflection due in the quarter's last two weeks, and of a
+    pairing with no session logged for three weeks."""
+    reflections = quiet = 0
+    with write_transaction():
+        for pairing in _active():
+            quarter = current_quarter(pairing)
+            done = _reflected(quarter)
+            last = _last_session(pairing)
+            for member in (pairing.senior, pairing.junior):
+                today = today_for(member)
+                partner = pairing.partner_of(member.id)
+                if (
+                    not quarter.is_complete
+                    and member.id not in done
+                    and today >= quarter.ends_around - REFLECT_BEFORE_END
+                ):
+                    reflections += send_notice(
+                        member,
+                        "reminders",
+                        f"Your reflection on {quarter.tool.name} is due",
+                        "reminder_reflection",
+                        dedupe_key=f"reminder:reflection:{quarter.id}:{member.id}",
+                        partner=partner,
+                        quarter=quarter,
+                        link=_link(pairing, "reflections"),
+                    )
+                since = last or pairing.started_at.date()
+                if today - since >= QUIET_FOR:
+                    quiet += send_notice(
+                        member,
+                        "reminders",
+                        f"It has been a while since you met {partner.display_name}",
+                        "reminder_quiet",
+                        dedupe_key=f"reminder:quiet:{pairing.id}:{since}:{member.id}",
+                        partner=partner,
+                        since=since,
+                        tool=quarter.tool,
+                        link=_link(pairing, "sessions"),
+                    )
+    return f"{reflections} reflection reminder(s), {quiet} quiet-pairing reminder(s)"
+
+
+@digest_section
+def next_steps(member: Member, since: datetime) -> Section | None:
+    """Each active pairing's next step."""
+    pairings = db.session.scalars(
+        sa.select(Pairing).where(
+            Pairing.status == PairingStatus.ACTIVE,
+            sa.or_(Pairing.senior_id == member.id, Pairing.junior_id == member.id),
+        )
+    ).all()
+    items = []
+    for pairing in pairings:
+        quarter = current_quarter(pairing)
+        partner = pairing.partner_of(member.id).display_name
+        if quarter.is_complete:
+            step = "renew for the next quarter, or end the pairing kindly"
+        elif today_for(member) >= quarter.ends_around - REFLECT_BEFORE_END:
+            step = f"write your reflection by {quarter.ends_around:%d %B}"
+        else:
+            covered = sa.select(SessionEntry.agenda_item_id).where(
+                SessionEntry.quarter_id == quarter.id, SessionEntry.agenda_item_id.is_not(None)
+            )
+            upcoming = db.session.scalar(
+                sa.select(AgendaItem.title)
+                .where(AgendaItem.quarter_id == quarter.id, AgendaItem.id.not_in(covered))
+                .order_by(AgendaItem.position)
+                .limit(1)
+            )
+            step = f"next on your agenda: {upcoming}" if upcoming else "log your next session"
+        items.append((f"{quarter.tool.name} with {partner}: {step}", _link(pairing, "agenda")))
+    return Section("Your pairings", items)
