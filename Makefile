@@ -1,5 +1,6 @@
 # The two commands the README promises, and the set-up steps they share.
-#   make run   set up and run the portal on http://127.0.0.1:5000 (SQLite, shipped essays)
+#   make run   set up and run the portal on http://127.0.0.1:5000 (SQLite, shipped essays),
+#              with the worker beside it (mail to instance/outbox/, scheduled jobs)
 #   make test  set up and run the whole test suite (browser tests included)
 
 PYTHON ?= python3
@@ -14,7 +15,7 @@ run: setup assets
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi db upgrade
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi essays check || true
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi board demo
-	FLASK_DEBUG=1 $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) bash scripts/run-dev
 
 test: setup-dev assets chromium redis
 	$(BIN)/ruff check portal tests bench wsgi.py

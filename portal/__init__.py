@@ -113,10 +113,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_jobs() -> None:
-    """The scheduled jobs (and digest sections) register themselves on import."""
+    """The scheduled jobs, digest sections and mail composers register themselves on import."""
     import portal.board.jobs  # noqa: F401
     import portal.essays.digest  # noqa: F401
     import portal.mail.delivery  # noqa: F401
+    import portal.members.composers  # noqa: F401
     import portal.members.jobs  # noqa: F401
     import portal.pairings.jobs  # noqa: F401
 

@@ -18,7 +18,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import jobs
+import portal.jobs as jobs
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.mail import delivery

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import socket
 import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -218,6 +219,13 @@ def join_data(**overrides) -> dict:
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}
+
+
+def free_port() -> int:
+    """A port nobody listens on (bound for a moment, then released)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def mail_send(app) -> str:

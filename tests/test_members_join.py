@@ -9,7 +9,6 @@ import http.client
 import logging
 import re
 import secrets
-import socket
 import threading
 from email import message_from_bytes
 from email.policy import default as default_policy
@@ -30,6 +29,7 @@ from .helpers import (
     PASSWORD,
     LiveServer,
     field_error,
+    free_port,
     join_data,
     mail_send,
     make_app,
@@ -75,13 +75,6 @@ def input_value(page: str, name: str) -> str | None:
 
 def token_of(link: str) -> str:
     return link.rstrip("/").rsplit("/", 1)[1]
-
-
-def free_port() -> int:
-    """A port nobody listens on (bound for a moment, then released)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # --- the form -------------------------------------------------------------------------

@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from portal.board import services
-from portal.board.models import Answer, AnswerStatus, Kind, PairingRequest, RequestTag, Status
+from portal.board.models import Answer, AnswerStatus, PairingRequest, Status
+from portal.board.queries import suggestions
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.jobs import daily, job
@@ -29,20 +30,23 @@ def expire(period: str) -> str:
 @job("answers-waiting", period=daily)
 def answers_waiting(period: str) -> str:
     """Remind authors of open requests whose answers have waited 5 days."""
-    waited = (
-        sa.select(Answer.request_id)
-        .where(Answer.status == AnswerStatus.OPEN, Answer.created_at <= utcnow() - ANSWERS_WAIT)
-        .distinct()
+    waiting = dict(
+        db.session.execute(
+            sa.select(Answer.request_id, sa.func.count())
+            .where(Answer.status == AnswerStatus.OPEN)
+            .group_by(Answer.request_id)
+            .having(sa.func.min(Answer.created_at) <= utcnow() - ANSWERS_WAIT)
+        ).all()
     )
     items = db.session.scalars(
         sa.select(PairingRequest).where(
-            PairingRequest.status == Status.OPEN, PairingRequest.id.in_(waited)
+            PairingRequest.status == Status.OPEN, PairingRequest.id.in_(list(waiting))
         )
     ).all()
     queued = 0
     with write_transaction():
         for item in items:
-            count = sum(1 for answer in item.answers if answer.status is AnswerStatus.OPEN)
+            count = waiting[item.id]
             queued += send_notice(
                 item.author,
                 "reminders",
@@ -59,30 +63,7 @@ def answers_waiting(period: str) -> str:
 @digest_section
 def requests_for(member, since: datetime) -> Section | None:
     """Open requests from the last month that fit what the member teaches or learns."""
-    teach, learn = set(member.can_teach), set(member.wants_to_learn)
-    if not teach and not learn:
-        return None
-
-    def tagged(tags: set[str]):
-        return PairingRequest.id.in_(
-            sa.select(RequestTag.request_id).where(RequestTag.tag.in_(tags or {""}))
-        )
-
-    fits = sa.or_(
-        sa.and_(PairingRequest.kind == Kind.SEEKING, tagged(teach)),
-        sa.and_(PairingRequest.kind == Kind.OFFERING, tagged(learn)),
-    )
-    found = db.session.scalars(
-        sa.select(PairingRequest)
-        .where(
-            PairingRequest.status == Status.OPEN,
-            PairingRequest.created_at >= since,
-            PairingRequest.author_id != member.id,
-            fits,
-        )
-        .order_by(PairingRequest.created_at.desc())
-        .limit(5)
-    ).all()
+    found = suggestions(member, limit=5, since=since)
     return Section(
         "Open requests that fit you",
         [(item.title, absolute_url("board.request_page", request_id=item.id)) for item in found],

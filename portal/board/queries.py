@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -96,9 +97,12 @@ def board(filters: Filters, number: int = 1, per_page: int = PER_PAGE) -> Page:
     return Page(rows[:per_page], number, len(rows) > per_page)
 
 
-def suggestions(member: Member, limit: int = SUGGESTIONS) -> list[PairingRequest]:
+def suggestions(
+    member: Member, limit: int = SUGGESTIONS, since: datetime | None = None
+) -> list[PairingRequest]:
     """Open requests this member could help with, or learn from: seekers' requests
-    matching what they can teach, offers matching what they want to learn."""
+    matching what they can teach, offers matching what they want to learn (posted
+    since `since`, if given)."""
     teach, learn = member.can_teach, member.wants_to_learn
     if not teach and not learn:
         return []
@@ -119,6 +123,7 @@ def suggestions(member: Member, limit: int = SUGGESTIONS) -> list[PairingRequest
             PairingRequest.status == Status.OPEN,
             PairingRequest.author_id != member.id,
             sa.or_(matching(Kind.SEEKING, teach), matching(Kind.OFFERING, learn)),
+            PairingRequest.created_at >= since if since else sa.true(),
         )
         .order_by(PairingRequest.created_at.desc())
         .limit(limit)

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import current_app
 
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.mail.models import WAITING, OutboxMail, Status
 
@@ -135,6 +136,16 @@ def drop_for_member(member_id: int, reason: str = "the member left") -> None:
         .where(OutboxMail.member_id == member_id, OutboxMail.status.in_(WAITING))
         .values(status=Status.DROPPED, last_error=reason, body="", data={})
     )
+
+
+def ago(moment) -> str:
+    """ "just now", "2 minutes ago", "3 hours ago", "2 days ago"."""
+    seconds = max(int((utcnow() - moment).total_seconds()), 0)
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"
 
 
 def latest(member_id: int, kind: str, to: str | None = None) -> OutboxMail | None:

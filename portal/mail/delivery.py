@@ -24,7 +24,7 @@ from email.utils import format_datetime
 import sqlalchemy as sa
 from flask import current_app
 
-from portal import mail
+import portal.mail as mail
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.jobs import daily, job
@@ -228,6 +228,18 @@ def oldest_waiting() -> datetime | None:
             OutboxMail.status.in_((*WAITING, Status.SENDING))
         )
     )
+
+
+def queue_health() -> dict:
+    """For /healthz: how many mails wait to be delivered, and for how long the oldest
+    has (a worker that is not running shows here first)."""
+    count, oldest = db.session.execute(
+        sa.select(sa.func.count(), sa.func.min(OutboxMail.created_at)).where(
+            OutboxMail.status.in_((*WAITING, Status.SENDING))
+        )
+    ).one()
+    age = None if oldest is None else max(int((utcnow() - oldest).total_seconds()), 0)
+    return {"waiting": count, "oldest_seconds": age}
 
 
 def forget_old(days: int = 90) -> int:

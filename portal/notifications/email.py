@@ -3,7 +3,7 @@ link (with RFC 8058 headers) that turns that kind alone off."""
 
 from __future__ import annotations
 
-from portal import mail
+import portal.mail as mail
 from portal.members.tokens import make_token
 from portal.web.templating import absolute_url
 

@@ -7,6 +7,8 @@ from flask import Blueprint, abort, current_app, render_template
 from portal.board.queries import Filters, board
 from portal.essays import snapshot, today
 from portal.essays.loader import Library
+from portal.extensions import db
+from portal.mail.delivery import queue_health
 from portal.web.caching import etag_for, serve_page
 from portal.web.database import database_answers
 
@@ -98,6 +100,9 @@ def sitemap():
 
 @bp.get("/healthz")
 def healthz():
-    if database_answers():
-        return {"status": "ok", "database": "ok"}, 200
-    return {"status": "unavailable", "database": "unreachable"}, 503
+    if not database_answers():
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    try:
+        return {"status": "ok", "database": "ok", "mail": queue_health()}, 200
+    finally:
+        db.session.close()

@@ -7,6 +7,7 @@ import json
 from flask import Response, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
+import portal.mail as mail
 from portal.extensions import limiter
 from portal.members import bp, services
 from portal.members.forms import (
@@ -66,7 +67,25 @@ def _forms(**given) -> dict:
 
 
 def _page(status: int = 200, **given):
-    return render_template("members/account.html", **_forms(**given)), status
+    return render_template(
+        "members/account.html", confirmation=_confirmation(), **_forms(**given)
+    ), status
+
+
+def _confirmation() -> dict | None:
+    """Where the latest confirmation link stands, for a member who has not confirmed:
+    on its way, sent (and when), or not deliverable (so they can ask again)."""
+    if current_user.is_verified:
+        return None
+    row = mail.latest(current_user.id, "verify", to=current_user.email)
+    if row is None or row.status == "dropped":
+        return None
+    return {
+        "status": row.status.value,
+        "address": row.to_address,
+        "asked": mail.ago(row.created_at),
+        "sent": mail.ago(row.sent_at) if row.sent_at else None,
+    }
 
 
 @bp.get("/account")
@@ -128,7 +147,8 @@ def change_email():
             services.send_verification(current_user, new)
             # The same words whether or not the address is taken.
             flash(
-                f"We sent a confirmation link to {new}. Your email changes when you open it.",
+                f"We sent a confirmation link to {new}. It usually arrives within a minute; "
+                "your email changes when you open it.",
                 "success",
             )
             return redirect_to(url_for("members.account"))

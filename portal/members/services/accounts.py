@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from portal import mail
+import portal.mail as mail
 from portal.clock import utcnow
 from portal.domain import FieldError
 from portal.extensions import db
