@@ -213,6 +213,10 @@ def test_mail_waiting_for_a_member_who_leaves_is_dropped_and_the_goodbye_goes(
     goodbye = smtp.last("asha@example.com")
     assert goodbye["Subject"] == "Your account is deleted"
     assert [m["Subject"] for m in smtp.to("asha@example.com")] == ["Your account is deleted"]
+    # No row keeps the address, or what was sent to it, once the goodbye has gone.
+    rows = outbox_rows(app)
+    assert not [r for r in rows if "asha" in f"{r.to_address} {r.subject} {r.body} {r.data}"]
+    assert {r.to_address for r in rows if r.kind in ("answered", "deleted")} == {"(forgotten)"}
 
 
 # --- several workers -----------------------------------------------------------------
@@ -285,3 +289,58 @@ def test_healthz_reports_the_mail_queue(migrated, app, client):
     mail = client.get("/healthz").get_json()["mail"]
     assert mail["waiting"] == 1
     assert 175 <= mail["oldest_seconds"] <= 200
+
+
+# --- what the member sees ------------------------------------------------------------
+
+
+def _state(client) -> str:
+    import re
+
+    page = client.get("/account").get_data(as_text=True)
+    found = re.search(r'<p class="confirmation-state" role="status">(.*?)</p>', page, re.S)
+    return " ".join(found.group(1).split()) if found else ""
+
+
+def test_the_account_page_says_where_the_confirmation_link_stands(
+    migrated, picky, answering, smtp
+):
+    client = picky.test_client()
+    client.post("/join", data=join_data())
+    sign_in(client, "meera@example.com")
+    assert _state(client) == "The link you asked for just now is on its way."
+
+    down = make_app(migrated, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+    mail_send(down)
+    assert "hasn't left yet: our mail server is slow to answer" in _state(client)
+
+    answering.reply = "550 5.1.1 No such mailbox"
+    make_due(picky)
+    mail_send(picky)
+    assert "We couldn't deliver the link to meera@example.com." in _state(client)
+    assert "send the link again" in _state(client)
+
+    # Sent again, and this time it leaves.
+    answering.reply = "250 OK"
+    assert client.post("/account/verify/resend").status_code == 303
+    assert "is on its way" in _state(client)
+    mail_send(picky)
+    assert _state(client).startswith("The latest link was sent just now.")
+
+
+def test_a_confirmed_member_sees_no_link_state(app, client, people):
+    sign_in(client, "asha@example.com")
+    page = client.get("/account").get_data(as_text=True)
+    assert "confirmation-state" not in page
+    assert "Confirm your email address" not in page
+
+
+def test_ages_read_as_people_say_them():
+    from portal.mail import ago
+
+    now = utcnow()
+    assert ago(now) == "just now"
+    assert ago(now - timedelta(seconds=61)) == "1 minute ago"
+    assert ago(now - timedelta(minutes=2, seconds=5)) == "2 minutes ago"
+    assert ago(now - timedelta(hours=3)) == "3 hours ago"
+    assert ago(now - timedelta(days=1, hours=2)) == "1 day ago"

@@ -42,6 +42,8 @@ class Drop(Exception):
     """Raised by a composer when the mail should not go (the reason is kept)."""
 
 
+FORGOTTEN = "(forgotten)"  # the address of a row whose member has left
+
 COMPOSERS: dict[str, Callable[[str, dict], Composed]] = {}
 
 
@@ -98,12 +100,14 @@ def queue(
     member_id: int | None = None,
     headers: dict[str, str] | None = None,
     dedupe_key: str | None = None,
+    forget_address: bool = False,
     **context,
 ) -> OutboxMail | None:
     """Write one mail to the outbox in the caller's transaction (committed with it).
 
     `member_id` names the member it is for (their queued mail is dropped if they
-    leave); `dedupe_key` makes a second call with the same key write nothing (jobs).
+    leave); `dedupe_key` makes a second call with the same key write nothing (jobs);
+    `forget_address` blanks the address once the mail has gone (a goodbye).
     """
     return _row(
         to,
@@ -114,7 +118,7 @@ def queue(
         subject=" ".join(subject.split())[:300],
         body=render(template, **context),
         headers=dict(headers or {}),
-        data={},
+        data={"forget_address": True} if forget_address else {},
     )
 
 
@@ -128,13 +132,18 @@ def queue_composed(
     return _row(to, kind, member_id, dedupe_key, subject=None, body=None, headers={}, data=data)
 
 
-def drop_for_member(member_id: int, reason: str = "the member left") -> None:
-    """Mail still waiting for a member is not sent (call in the transaction that
-    deletes them)."""
+def forget_member(member_id: int) -> None:
+    """A member leaves (call in the transaction that deletes them): mail still waiting
+    for them is dropped, and no row keeps their address or what was sent to them."""
     db.session.execute(
         sa.update(OutboxMail)
         .where(OutboxMail.member_id == member_id, OutboxMail.status.in_(WAITING))
-        .values(status=Status.DROPPED, last_error=reason, body="", data={})
+        .values(status=Status.DROPPED, last_error="the member left")
+    )
+    db.session.execute(
+        sa.update(OutboxMail)
+        .where(OutboxMail.member_id == member_id)
+        .values(to_address=FORGOTTEN, subject="", body="", data={}, headers={})
     )
 
 

@@ -137,7 +137,7 @@ def _deliver(item: Claimed, outcome: Outcome) -> None:
     try:
         message = _message(item)
     except mail.Drop as reason:
-        _record(item.id, Status.DROPPED, str(reason))
+        _record(item, Status.DROPPED, str(reason))
         log.info("Mail %s (%s) dropped: %s", item.id, item.kind, reason)
         outcome.dropped += 1
         return
@@ -149,13 +149,13 @@ def _deliver(item: Claimed, outcome: Outcome) -> None:
         transport.send(message, _file_name(item))
     except transport.Refused as refused:
         if refused.permanent:
-            _record(item.id, Status.FAILED, refused.reason)
+            _record(item, Status.FAILED, refused.reason)
             log.warning("Mail %s (%s) refused: %s", item.id, item.kind, refused.reason)
             outcome.failed += 1
         else:
             _retry_or_fail(item, refused.reason, outcome)
         return
-    _record(item.id, Status.SENT)
+    _record(item, Status.SENT)
     log.info("Mail %s (%s) sent to %s", item.id, item.kind, item.to_address)
     outcome.sent += 1
 
@@ -193,23 +193,25 @@ def backoff(attempts: int) -> timedelta:
 def _retry_or_fail(item: Claimed, reason: str, outcome: Outcome) -> None:
     window = timedelta(hours=current_app.config["MAIL_RETRY_HOURS"])
     if utcnow() - item.created_at >= window:
-        _record(item.id, Status.FAILED, f"gave up after {item.attempts} tries: {reason}")
+        _record(item, Status.FAILED, f"gave up after {item.attempts} tries: {reason}")
         log.warning("Mail %s (%s) failed for good: %s", item.id, item.kind, reason)
         outcome.failed += 1
         return
-    _record(item.id, Status.RETRYING, reason, next_attempt_at=utcnow() + backoff(item.attempts))
+    _record(item, Status.RETRYING, reason, next_attempt_at=utcnow() + backoff(item.attempts))
     log.warning("Mail %s (%s) not sent, will retry: %s", item.id, item.kind, reason)
     outcome.retrying += 1
 
 
-def _record(row_id: int, status: Status, error: str | None = None, **more) -> None:
+def _record(item: Claimed, status: Status, error: str | None = None, **more) -> None:
     values = {"status": status, "claimed_until": None, "last_error": error, **more}
     if status == Status.SENT:
         values["sent_at"] = utcnow()
     if status in (Status.SENT, Status.FAILED, Status.DROPPED):
         values.update(body="", data={})  # single-use links do not stay in the database
+        if item.data.get("forget_address"):
+            values.update(to_address=mail.FORGOTTEN, subject="")
     with write_transaction():
-        db.session.execute(sa.update(OutboxMail).where(OutboxMail.id == row_id).values(**values))
+        db.session.execute(sa.update(OutboxMail).where(OutboxMail.id == item.id).values(**values))
 
 
 def counts() -> dict[str, int]:

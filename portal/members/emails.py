@@ -36,4 +36,11 @@ def already_member(member: Member) -> None:
 
 
 def account_deleted(email: str) -> None:
-    mail.queue(email, "Your account is deleted", "deleted", home=absolute_url("pages.home"))
+    """The goodbye, to an address the portal forgets once the mail has left."""
+    mail.queue(
+        email,
+        "Your account is deleted",
+        "deleted",
+        forget_address=True,
+        home=absolute_url("pages.home"),
+    )
