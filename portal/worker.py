@@ -64,6 +64,9 @@ def turn(stop: threading.Event | None = None) -> bool:
     except SQLAlchemyError as exc:
         log.error("Worker: the database did not answer (%s); trying again", type(exc).__name__)
         return False
+    except Exception:  # a bug must not stop the mail: logged, and the loop goes on
+        log.exception("Worker: a turn failed; trying again")
+        return False
     finally:
         db.session.remove()
 

@@ -57,7 +57,8 @@ def set_choice(app, member_id: int, **choices) -> None:
 
 def test_each_job_runs_once_a_period_and_again_in_the_next(app):
     first = run_due(app)
-    assert set(first) == set(jobs.JOBS)
+    # The digest's first month is the one after the worker first starts.
+    assert set(first) == set(jobs.JOBS) - {"digest"}
     assert run_due(app) == {}  # same day, same month: nothing runs twice
     tomorrow = run_due(app, utcnow() + timedelta(days=1))
     assert "expire-requests" in tomorrow and "digest" not in tomorrow
@@ -69,16 +70,18 @@ def test_a_job_held_by_another_worker_is_left_alone(app):
     with app.app_context():
         db.session.add(
             jobs.JobRun(
-                name="digest", holder="elsewhere:1", lease_until=utcnow() + timedelta(minutes=5)
+                name="expire-requests",
+                holder="elsewhere:1",
+                lease_until=utcnow() + timedelta(minutes=5),
             )
         )
         db.session.commit()
-    assert "digest" not in run_due(app)
-    result = app.test_cli_runner().invoke(args=["jobs", "run", "digest"])
+    assert "expire-requests" not in run_due(app)
+    result = app.test_cli_runner().invoke(args=["jobs", "run", "expire-requests"])
     assert result.exit_code != 0
     assert "running in another worker" in result.output
     # The holder died: its lease runs out, and the job runs.
-    assert "digest" in run_due(app, utcnow() + timedelta(minutes=6))
+    assert "expire-requests" in run_due(app, utcnow() + timedelta(minutes=6))
 
 
 def test_a_failing_job_is_tried_again_later_not_on_every_turn(app, monkeypatch):
@@ -136,8 +139,9 @@ def test_two_workers_started_together_run_each_job_once(migrated, app, people):
     logs = [worker.communicate(timeout=120)[1] for worker in workers]
     assert [worker.returncode for worker in workers] == [0, 0], logs
     both = "".join(logs)
-    for name in jobs.JOBS:
+    for name in set(jobs.JOBS) - {"digest"}:
         assert both.count(f"Job {name} done") == 1, both
+    assert both.count("Job digest starts with the period after") == 1, both
     assert len(outbox_rows(app, kind="reminder_answers")) == 1
 
 

@@ -68,14 +68,18 @@ class Job:
     run: Callable[[str], str]  # run(period) -> a one-line summary
     period: Callable[[datetime], str]
     description: str
+    # False: a job that has never run waits for its next period (a monthly digest does
+    # not go out on the day a worker first starts, mid-month).
+    first_run_now: bool = True
 
 
 JOBS: dict[str, Job] = {}
 
 
-def job(name: str, *, period: Callable[[datetime], str]):
+def job(name: str, *, period: Callable[[datetime], str], first_run_now: bool = True):
     def register(fn):
-        JOBS[name] = Job(name, fn, period, (fn.__doc__ or "").strip().split("\n")[0])
+        summary = (fn.__doc__ or "").strip().split("\n")[0]
+        JOBS[name] = Job(name, fn, period, summary, first_run_now)
         return fn
 
     return register
@@ -103,6 +107,10 @@ def _take(name: str, period: str, now: datetime, force: bool) -> bool:
         if row.lease_until and row.lease_until > now:
             return False
         if row.done_period == period and not force:
+            return False
+        if row.done_period is None and not JOBS[name].first_run_now and not force:
+            row.done_period, row.last_result = period, "first run waits for the next period"
+            log.info("Job %s starts with the period after %s", name, period)
             return False
         row.holder, row.lease_until, row.last_started_at = HOLDER, now + LEASE, now
     return True

@@ -41,7 +41,7 @@ def sections_for(member: Member, since: datetime) -> list[Section]:
     return [found for fn in DIGEST_SECTIONS if (found := fn(member, since)) and found.items]
 
 
-@job("digest", period=monthly)
+@job("digest", period=monthly, first_run_now=False)
 def send_digests(period: str) -> str:
     """The monthly digest, to each confirmed member who wants it."""
     since = utcnow() - SINCE
