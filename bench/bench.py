@@ -9,10 +9,12 @@ the first URL (the minimal route), then the resident memory of every gunicorn
 worker. The pairing page is measured signed in as the senior of a pairing made
 for it (bench/pairing_fixture.py). The pages that read the board are measured at
 every size, the others at the first size only; a last table compares the sizes.
-It reports; it does not assert (exit code 0 unless a database or the server
-cannot be set up).
+Last, the median time of a join with the mail server answering vs stalled
+(bench/mail_stall.py; --mail-joins 0 skips it). It reports; it does not assert
+(exit code 0 unless a database or the server cannot be set up).
 
     .venv/bin/python bench/bench.py [--sizes 1000,100000] [--seconds 5] [--json out.json]
+                                    [--mail-joins 20]
 
 See bench/README.md for how to read the numbers.
 """
@@ -39,7 +41,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import pairing_fixture  # bench/, next to this file (sys.path[0] when run as a script)
+import mail_stall  # bench/, next to this file (sys.path[0] when run as a script)
+import pairing_fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -729,6 +732,14 @@ def run(args: argparse.Namespace) -> dict:
             pool.shutdown(wait=True, cancel_futures=True)
         else:
             pool.shutdown(wait=False, cancel_futures=True)
+    mail = None
+    if args.mail_joins:
+        if not args.quiet:
+            print("joins with the mail server answering vs stalled ...", file=sys.stderr)
+        try:
+            mail = mail_stall.measure(args.mail_joins, args.workers)
+        except (RuntimeError, subprocess.TimeoutExpired) as exc:  # the tables still print
+            mail = {"error": str(exc)}
     return {
         "settings": {
             "workers": args.workers,
@@ -746,6 +757,7 @@ def run(args: argparse.Namespace) -> dict:
         },
         "runs": runs,
         "size_changes": size_changes(runs),
+        "mail": mail,
     }
 
 
@@ -776,11 +788,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--client-mode", choices=("process", "thread"), default="process")
     parser.add_argument("--json", metavar="PATH", help="also write the results to PATH")
     parser.add_argument("--quiet", action="store_true", help="no per-round progress")
+    parser.add_argument(
+        "--mail-joins",
+        type=int,
+        default=20,
+        help="joins per mail server for the answering-vs-stalled figure (0 skips it)",
+    )
     args = parser.parse_args(argv)
     if not (0 < args.seconds <= 600 and 0 <= args.warmup <= 60 and 1 <= args.rounds <= 50):
         parser.error("need 0 < --seconds <= 600, 0 <= --warmup <= 60, 1 <= --rounds <= 50")
     if not (1 <= args.workers <= 64 and 1 <= args.clients <= 256):
         parser.error("need 1 <= --workers <= 64 and 1 <= --clients <= 256")
+    if not 0 <= args.mail_joins <= 500:
+        parser.error("need 0 <= --mail-joins <= 500")
     return args
 
 
@@ -816,6 +836,11 @@ def main(argv: list[str] | None = None) -> int:
                 " the numbers above are not valid"
             )
     print_changes(report["runs"], report["size_changes"])
+    if report["mail"] is not None:
+        if "error" in report["mail"]:
+            print(f"\njoin with the mail server stalled: not measured: {report['mail']['error']}")
+        else:
+            mail_stall.print_figure(report["mail"])
     print(f"\nwhole run: {time.monotonic() - started:.0f} s")
     if args.json:
         path = Path(args.json)
