@@ -116,7 +116,7 @@ def register_jobs() -> None:
     """The scheduled jobs, digest sections and mail composers register themselves on import."""
     import portal.board.jobs  # noqa: F401
     import portal.essays.digest  # noqa: F401
-    import portal.mail.delivery  # noqa: F401
+    import portal.mail.status  # noqa: F401
     import portal.members.composers  # noqa: F401
     import portal.members.jobs  # noqa: F401
     import portal.pairings.jobs  # noqa: F401

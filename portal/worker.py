@@ -22,6 +22,7 @@ import portal.jobs as jobs
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.mail import delivery
+from portal.mail import status as outbox
 
 log = logging.getLogger("portal.worker")
 
@@ -84,9 +85,9 @@ def send() -> None:
 @mail_cli.command("status")
 def status() -> None:
     """Counts by state, and the age of the oldest mail still waiting."""
-    for state, count in delivery.counts().items():
+    for state, count in outbox.counts().items():
         click.echo(f"{state:>9}: {count}")
-    oldest = delivery.oldest_waiting()
+    oldest = outbox.oldest_waiting()
     click.echo(f"   oldest: {describe_age(oldest) if oldest else 'nothing waiting'}")
 
 

@@ -197,6 +197,30 @@ def test_a_claim_left_by_a_killed_worker_is_taken_up_when_its_lease_ends(app, sm
     assert len(smtp.received) == 1
 
 
+def test_a_claim_taken_over_after_its_lease_ran_out_is_neither_sent_nor_recorded(app, smtp):
+    """A slow worker whose lease ran out while it sent other mail must not send the row
+    another worker has taken since, nor give it back, nor record an outcome for it."""
+    _queue(app)
+    with app.app_context():
+        [slow] = delivery.claim()
+        db.session.remove()
+    with time_machine.travel(utcnow() + timedelta(minutes=6), tick=False), app.app_context():
+        [fresh] = delivery.claim()
+        db.session.remove()
+    with app.app_context():
+        assert delivery._renew(slow) is False  # so deliver_due skips it
+        delivery.release([slow])  # a late release from the slow worker changes nothing
+        assert outbox_rows(app)[0].status == "sending"
+        outcome = delivery.Outcome()
+        assert delivery._renew(fresh) is True
+        delivery._deliver(fresh, outcome)
+        delivery._deliver(slow, delivery.Outcome())  # even if it did send: not recorded
+        db.session.remove()
+    assert outcome.sent == 1
+    [row] = outbox_rows(app)
+    assert (row.status, row.attempts, row.claimed_by) == ("sent", 2, None)
+
+
 def test_mail_waiting_for_a_member_who_leaves_is_dropped_and_the_goodbye_goes(
     app, client, people, smtp
 ):
@@ -302,9 +326,7 @@ def _state(client) -> str:
     return " ".join(found.group(1).split()) if found else ""
 
 
-def test_the_account_page_says_where_the_confirmation_link_stands(
-    migrated, picky, answering, smtp
-):
+def test_the_account_page_says_where_the_confirmation_link_stands(migrated, picky, answering, smtp):
     client = picky.test_client()
     client.post("/join", data=join_data())
     sign_in(client, "meera@example.com")

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import http.client
 import os
-import sys
 import re
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from urllib.parse import urlencode

@@ -62,6 +62,7 @@ def upgrade():
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(), nullable=False),
         sa.Column("claimed_until", sa.DateTime(), nullable=True),
+        sa.Column("claimed_by", sa.String(length=32), nullable=True),
         sa.Column("last_error", sa.String(length=300), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("sent_at", sa.DateTime(), nullable=True),

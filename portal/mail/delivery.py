@@ -2,10 +2,12 @@
 
 A worker claims a few due rows in one write transaction (`SELECT … FOR UPDATE SKIP
 LOCKED` on PostgreSQL, so two workers take different rows; `BEGIN IMMEDIATE` on
-SQLite, so claims take turns) and marks them `sending` until a lease ends. Each mail
-is then sent outside any transaction and its outcome recorded: sent; retrying later
-for a temporary failure (refused connection, timeout, 4xx), with a backoff, for
-MAIL_RETRY_HOURS; failed for a 5xx or when the window has passed. A worker killed
+SQLite, so claims take turns) and marks them `sending`, with the claim's own token,
+until a lease ends. Each mail's lease is renewed just before it is sent (a mail whose
+row another worker has taken over meanwhile is skipped), it is sent outside any
+transaction, and its outcome is recorded only while the claim still holds it: sent;
+retrying later for a temporary failure (refused connection, timeout, 4xx), with a
+backoff, for MAIL_RETRY_HOURS; failed for a 5xx or when the window has passed. A worker killed
 mid-batch leaves its claims to expire, and another worker takes them up then.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import secrets
 import socket
 import threading
 from dataclasses import dataclass
@@ -27,7 +30,6 @@ from flask import current_app
 import portal.mail as mail
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.jobs import daily, job
 from portal.mail import transport
 from portal.mail.models import WAITING, OutboxMail, Status
 from portal.web.database import write_transaction
@@ -52,6 +54,7 @@ class Claimed:
     message_id: str
     attempts: int
     created_at: datetime
+    token: str  # this claim's: a row another claimant has taken since is left alone
 
 
 @dataclass
@@ -66,9 +69,13 @@ class Outcome:
         return self.sent + self.retrying + self.failed + self.dropped
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
+
+
 def claim(limit: int = BATCH) -> list[Claimed]:
     now = utcnow()
-    lease = timedelta(seconds=current_app.config["MAIL_CLAIM_SECONDS"])
+    token = secrets.token_hex(8)
     with write_transaction():
         rows = db.session.scalars(
             sa.select(OutboxMail)
@@ -86,7 +93,8 @@ def claim(limit: int = BATCH) -> list[Claimed]:
         claimed = []
         for row in rows:
             row.status = Status.SENDING
-            row.claimed_until = now + lease
+            row.claimed_until = now + _lease()
+            row.claimed_by = token
             row.attempts += 1
             claimed.append(
                 Claimed(
@@ -100,37 +108,64 @@ def claim(limit: int = BATCH) -> list[Claimed]:
                     row.message_id,
                     row.attempts,
                     row.created_at,
+                    token,
                 )
             )
     return claimed
+
+
+def _mine(item: Claimed):
+    """The row, if this claim still holds it (its lease may have run out and another
+    worker taken it over: then this one must not send it, nor record anything)."""
+    return sa.and_(
+        OutboxMail.id == item.id,
+        OutboxMail.status == Status.SENDING,
+        OutboxMail.claimed_by == item.token,
+    )
+
+
+def _renew(item: Claimed) -> bool:
+    """Renew the claim just before sending; False if another worker has the row now."""
+    with write_transaction():
+        return bool(
+            db.session.execute(
+                sa.update(OutboxMail).where(_mine(item)).values(claimed_until=utcnow() + _lease())
+            ).rowcount
+        )
 
 
 def deliver_due(*, limit: int | None = None, stop: threading.Event | None = None) -> Outcome:
     """Deliver every mail that is due now (at most `limit`), claiming a few at a time.
     With `stop` set (SIGTERM), the mail in hand finishes and the rest is given back."""
     outcome = Outcome()
-    while limit is None or outcome.handled < limit:
+    stopping = stop.is_set if stop is not None else lambda: False
+    while (limit is None or outcome.handled < limit) and not stopping():
         batch = claim(BATCH if limit is None else min(BATCH, limit - outcome.handled))
         if not batch:
             break
         for index, item in enumerate(batch):
-            if stop is not None and stop.is_set():
-                release([rest.id for rest in batch[index:]])
+            if stopping():
+                release(batch[index:])
                 return outcome
-            _deliver(item, outcome)
+            if _renew(item):
+                _deliver(item, outcome)
     return outcome
 
 
-def release(ids: list[int]) -> None:
+def release(items: list[Claimed]) -> None:
     """Give claimed rows back, due at once (a worker stopping between mails)."""
-    if not ids:
-        return
     with write_transaction():
-        for row in db.session.scalars(sa.select(OutboxMail).where(OutboxMail.id.in_(ids))):
-            if row.status == Status.SENDING:
-                row.attempts -= 1
-                row.status = Status.RETRYING if row.attempts else Status.QUEUED
-                row.claimed_until = None
+        for item in items:
+            db.session.execute(
+                sa.update(OutboxMail)
+                .where(_mine(item))
+                .values(
+                    attempts=OutboxMail.attempts - 1,
+                    status=Status.RETRYING if item.attempts > 1 else Status.QUEUED,
+                    claimed_until=None,
+                    claimed_by=None,
+                )
+            )
 
 
 def _deliver(item: Claimed, outcome: Outcome) -> None:
@@ -203,7 +238,8 @@ def _retry_or_fail(item: Claimed, reason: str, outcome: Outcome) -> None:
 
 
 def _record(item: Claimed, status: Status, error: str | None = None, **more) -> None:
-    values = {"status": status, "claimed_until": None, "last_error": error, **more}
+    values = {"status": status, "claimed_until": None, "claimed_by": None, "last_error": error}
+    values.update(more)
     if status == Status.SENT:
         values["sent_at"] = utcnow()
     if status in (Status.SENT, Status.FAILED, Status.DROPPED):
@@ -211,52 +247,4 @@ def _record(item: Claimed, status: Status, error: str | None = None, **more) -> 
         if item.data.get("forget_address"):
             values.update(to_address=mail.FORGOTTEN, subject="")
     with write_transaction():
-        db.session.execute(sa.update(OutboxMail).where(OutboxMail.id == item.id).values(**values))
-
-
-def counts() -> dict[str, int]:
-    found = dict(
-        db.session.execute(
-            sa.select(OutboxMail.status, sa.func.count()).group_by(OutboxMail.status)
-        ).all()
-    )
-    return {status.value: found.get(status, 0) for status in Status}
-
-
-def oldest_waiting() -> datetime | None:
-    """When the oldest mail still to be delivered was queued."""
-    return db.session.scalar(
-        sa.select(sa.func.min(OutboxMail.created_at)).where(
-            OutboxMail.status.in_((*WAITING, Status.SENDING))
-        )
-    )
-
-
-def queue_health() -> dict:
-    """For /healthz: how many mails wait to be delivered, and for how long the oldest
-    has (a worker that is not running shows here first)."""
-    count, oldest = db.session.execute(
-        sa.select(sa.func.count(), sa.func.min(OutboxMail.created_at)).where(
-            OutboxMail.status.in_((*WAITING, Status.SENDING))
-        )
-    ).one()
-    age = None if oldest is None else max(int((utcnow() - oldest).total_seconds()), 0)
-    return {"waiting": count, "oldest_seconds": age}
-
-
-def forget_old(days: int = 90) -> int:
-    """Delete delivered, dropped and failed rows older than `days` (the cleanup job)."""
-    with write_transaction():
-        result = db.session.execute(
-            sa.delete(OutboxMail).where(
-                OutboxMail.status.in_((Status.SENT, Status.DROPPED, Status.FAILED)),
-                OutboxMail.created_at < utcnow() - timedelta(days=days),
-            )
-        )
-    return result.rowcount
-
-
-@job("forget-old-mail", period=daily)
-def forget_old_mail(period: str) -> str:
-    """Delete outbox rows (sent, dropped, failed) older than 90 days."""
-    return f"{forget_old()} old mail row(s) deleted"
+        db.session.execute(sa.update(OutboxMail).where(_mine(item)).values(**values))

@@ -8,7 +8,7 @@ from portal.board.queries import Filters, board
 from portal.essays import snapshot, today
 from portal.essays.loader import Library
 from portal.extensions import db
-from portal.mail.delivery import queue_health
+from portal.mail.status import queue_health
 from portal.web.caching import etag_for, serve_page
 from portal.web.database import database_answers
 
