@@ -35,7 +35,8 @@ jobs_cli = AppGroup("jobs", help="The scheduled jobs the worker runs.")
 def worker(once: bool) -> None:
     """Deliver mail and run the scheduled jobs until stopped (SIGTERM finishes the mail
     in hand, then exits)."""
-    stop = threading.Event()
+    stop = jobs.STOP  # also tells a long job to stop between batches
+    stop.clear()
 
     def on_signal(signum, _frame):
         log.info("Worker stopping (%s): finishing the mail in hand", signal.Signals(signum).name)

@@ -18,7 +18,7 @@ from portal.clock import utcnow
 from portal.extensions import db
 
 from . import factories
-from .helpers import JUNIOR, SENIOR, THIRD, outbox_rows
+from .helpers import JUNIOR, SENIOR, THIRD, make_app, outbox_rows
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -55,6 +55,7 @@ def set_choice(app, member_id: int, **choices) -> None:
 # --- the lease and the period --------------------------------------------------------
 
 
+@time_machine.travel("2026-12-15T06:00:00Z", tick=False)  # mid-month: tomorrow is December
 def test_each_job_runs_once_a_period_and_again_in_the_next(app):
     first = run_due(app)
     # The digest's first month is the one after the worker first starts.
@@ -188,15 +189,32 @@ def test_the_digest_brings_requests_that_fit_and_can_be_turned_off(app, people, 
         assert db.session.get(Member, people["junior"]).wants_notice("digest") is False
 
 
-def test_no_digest_for_an_unconfirmed_member_or_one_with_nothing_new(app, make_member, smtp):
+def test_no_digest_for_an_unconfirmed_member_or_one_with_nothing_new(
+    migrated, app, make_member, tmp_path
+):
     make_member(email="quiet@example.com", name="Quiet Reader", wants_to_learn=[])
     make_member(email="new@example.com", name="New Reader", verified=False)
-    run(app, "digest")
-    digests = outbox_rows(app, kind="digest")
-    addresses = {row.to_address for row in digests}
-    assert "new@example.com" not in addresses
-    if "quiet@example.com" in addresses:  # only when the essays have something new
-        assert "New essays" in smtp.last("quiet@example.com").get_content()
+    make_member(email="keen@example.com", name="Keen Reader", wants_to_learn=["excel"])
+    factories.make_request(
+        app, make_member(email="kiran@example.com", role="junior"), kind="offering", tool="Excel"
+    )
+    no_essays = make_app(migrated, ESSAYS_DIR=str(tmp_path))
+    assert "1 digest(s) queued" in run(no_essays, "digest")
+    assert [row.to_address for row in outbox_rows(app, kind="digest")] == ["keen@example.com"]
+
+
+def test_the_digest_brings_new_essays(app, make_member, smtp):
+    make_member(email="quiet@example.com", name="Quiet Reader", wants_to_learn=[])
+    with app.app_context():
+        from portal.essays import snapshot, today
+
+        newest = snapshot().published(today())[0]
+    with time_machine.travel(newest.date + timedelta(days=3), tick=False):
+        run(app, "digest")
+    body = smtp.last("quiet@example.com").get_content()
+    assert "New essays" in body
+    assert newest.title in body
+    assert f"/essays/{newest.slug}" in body
 
 
 # --- reminders -----------------------------------------------------------------------
@@ -283,14 +301,14 @@ def test_cleanup_forgets_ended_sessions_and_old_mail(app, client, people, smtp):
     assert "1 ended session(s) deleted" in run(app, "forget-sessions")
     assert client.get("/account").status_code == 200  # the live session stays
 
-    factories.make_request(app, people["senior"], title="Teach me Excel")
-    smtp.messages  # noqa: B018 - delivered
+    old = factories.make_request(app, people["senior"], title="Teach me Excel")
+    factories.make_answer(app, old, people["junior"])
+    assert len(smtp.to(SENIOR)) == 1  # delivered: a sent row
+    with time_machine.travel(utcnow() + timedelta(days=89), tick=False):
+        assert "0 old mail row(s) deleted" in run(app, "forget-old-mail")
     with time_machine.travel(utcnow() + timedelta(days=91), tick=False):
-        with app.app_context():
-            waiting = db.session.scalar(
-                sa.select(sa.func.count()).where(OutboxMail.status != "sent")
-            )
-        assert "old mail row(s) deleted" in run(app, "forget-old-mail")
+        factories.make_answer(app, old, people["third"])  # queued now, not yet sent
+        assert "1 old mail row(s) deleted" in run(app, "forget-old-mail")
     with app.app_context():
-        left = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMail))
-    assert left == waiting
+        left = db.session.scalars(sa.select(OutboxMail.status)).all()
+    assert left == ["queued"]

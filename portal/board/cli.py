@@ -40,6 +40,9 @@ def demo(members: int, request_count: int, seed: int) -> None:
         f"A pairing in its second quarter: /pairings/{showcase.id} "
         f"(sign in as {showcase.senior.email} or {showcase.junior.email})."
     )
+    from portal.board.demo import drop_demo_mail
+
+    drop_demo_mail()  # the notices the demo's answers and pairing queued go nowhere
 
 
 def demo_pairing():

@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from portal.board.models import Answer, BoardState, Kind, PairingRequest, RequestTag, Status
 from portal.clock import end_of_quarter, utcnow
 from portal.extensions import db
+from portal.mail.models import WAITING, OutboxMail
+from portal.mail.models import Status as MailStatus
 from portal.members.models import Member, MemberTag, Role
 from portal.members.passwords import hash_password
 from portal.tools import TOOLS, Tool
@@ -162,3 +164,13 @@ def _tools() -> list[Tool]:
         db.session.flush()
         tools = list(db.session.scalars(sa.select(Tool).where(Tool.curated)))
     return tools
+
+
+def drop_demo_mail() -> int:
+    """Drop the mail that making the demo queued (its addresses receive nothing)."""
+    with write_transaction():
+        return db.session.execute(
+            sa.update(OutboxMail)
+            .where(OutboxMail.to_address.like(f"%@{DOMAIN}"), OutboxMail.status.in_(WAITING))
+            .values(status=MailStatus.DROPPED, last_error="demo data")
+        ).rowcount

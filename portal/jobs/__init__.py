@@ -5,7 +5,7 @@ every few seconds; a job whose period has turned (a new day, a new month, in the
 community's time zone) is run by the first worker to take its lease row, and marked
 done for that period. Workers on other hosts see the lease and pass. A job that fails
 is tried again after JOB_RETRY; jobs are written to be safe to run twice (the mails
-they write carry a dedupe key), so a worker killed mid-job costs nothing.
+they write carry a dedupe key), so a worker stopped or killed mid-job costs nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,20 @@ from portal.extensions import db
 from portal.web.database import write_transaction
 
 log = logging.getLogger("portal.jobs")
+
+# Set when the worker is asked to stop: no new job starts, and a long job calls
+# `check_stop()` between batches (it is left unfinished, and the next start finishes it).
+STOP = threading.Event()
+
+
+class Stopped(Exception):
+    pass
+
+
+def check_stop() -> None:
+    if STOP.is_set():
+        raise Stopped
+
 
 LEASE = timedelta(minutes=30)  # longer than any job takes; a dead worker's lease runs out
 JOB_RETRY = timedelta(minutes=10)
@@ -90,7 +105,7 @@ def _take(name: str, period: str, now: datetime, force: bool) -> bool:
     seen = db.session.get(JobRun, name, populate_existing=True)
     exists = seen is not None
     busy_or_done = exists and (
-        (seen.done_period == period and not force)
+        (seen.done_period is not None and seen.done_period >= period and not force)
         or (seen.lease_until is not None and seen.lease_until > now)
     )
     db.session.rollback()  # a read, not a lock: most turns of the worker stop here
@@ -106,7 +121,8 @@ def _take(name: str, period: str, now: datetime, force: bool) -> bool:
         row = db.session.get(JobRun, name, with_for_update=True, populate_existing=True)
         if row.lease_until and row.lease_until > now:
             return False
-        if row.done_period == period and not force:
+        # ">=": a host whose clock lags (still yesterday) does not run it again.
+        if row.done_period is not None and row.done_period >= period and not force:
             return False
         if row.done_period is None and not JOBS[name].first_run_now and not force:
             row.done_period, row.last_result = period, "first run waits for the next period"
@@ -126,6 +142,13 @@ def run_job(name: str, *, now: datetime | None = None, force: bool = False) -> s
         return None
     try:
         summary = found.run(period)
+    except Stopped:
+        db.session.rollback()
+        with write_transaction():
+            row = db.session.get(JobRun, name, populate_existing=True)
+            row.lease_until, row.holder = None, None
+        log.info("Job %s stopped part-way; the next turn finishes it", name)
+        return None
     except Exception as exc:
         db.session.rollback()
         log.exception("Job %s failed", name)
@@ -146,6 +169,8 @@ def run_due(now: datetime | None = None) -> dict[str, str]:
     """Every job whose period has turned, once; returns what ran and its summary."""
     ran = {}
     for name in list(JOBS):
+        if STOP.is_set():
+            break
         summary = run_job(name, now=now)
         if summary is not None:
             ran[name] = summary

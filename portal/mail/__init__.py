@@ -36,6 +36,7 @@ class Composed:
     subject: str
     body: str
     headers: dict[str, str] = field(default_factory=dict)
+    to: str | None = None  # the member's address as they wrote it, if not the row's
 
 
 class Drop(Exception):
@@ -43,6 +44,7 @@ class Drop(Exception):
 
 
 FORGOTTEN = "(forgotten)"  # the address of a row whose member has left
+FORGOTTEN_REASON = "the member left"
 
 COMPOSERS: dict[str, Callable[[str, dict], Composed]] = {}
 
@@ -132,18 +134,31 @@ def queue_composed(
     return _row(to, kind, member_id, dedupe_key, subject=None, body=None, headers={}, data=data)
 
 
-def forget_member(member_id: int) -> None:
+def forget_member(member_id: int, email_key: str) -> None:
     """A member leaves (call in the transaction that deletes them): mail still waiting
-    for them is dropped, and no row keeps their address or what was sent to them."""
-    db.session.execute(
-        sa.update(OutboxMail)
-        .where(OutboxMail.member_id == member_id, OutboxMail.status.in_(WAITING))
-        .values(status=Status.DROPPED, last_error="the member left")
+    for them, or in a worker's hands, is dropped (the worker's claim no longer holds),
+    and no row keeps their address, what was sent to them, or a server's reply that
+    quotes the address. Rows for their address without their id (a sign-in link asked
+    for by address) are found by the address."""
+    theirs = sa.or_(
+        OutboxMail.member_id == member_id, sa.func.lower(OutboxMail.to_address) == email_key
     )
     db.session.execute(
         sa.update(OutboxMail)
-        .where(OutboxMail.member_id == member_id)
-        .values(to_address=FORGOTTEN, subject="", body="", data={}, headers={})
+        .where(theirs, OutboxMail.status.in_((*WAITING, Status.SENDING)))
+        .values(status=Status.DROPPED, claimed_by=None, claimed_until=None)
+    )
+    db.session.execute(
+        sa.update(OutboxMail)
+        .where(theirs)
+        .values(
+            to_address=FORGOTTEN,
+            subject="",
+            body="",
+            data={},
+            headers={},
+            last_error=FORGOTTEN_REASON,
+        )
     )
 
 

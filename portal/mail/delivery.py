@@ -202,14 +202,23 @@ def _file_name(item: Claimed) -> str:
 
 
 def _message(item: Claimed) -> EmailMessage:
+    to = item.to_address
     if item.body is None:
-        written = mail.COMPOSERS[item.kind](item.to_address, item.data)
-        subject, body, headers = written.subject, written.body, written.headers
+        try:
+            written = mail.COMPOSERS[item.kind](item.to_address, item.data)
+        finally:
+            db.session.rollback()  # the composer's reads: no transaction open while sending
+        subject, body, headers, to = (
+            written.subject,
+            written.body,
+            written.headers,
+            written.to or to,
+        )
     else:
         subject, body, headers = item.subject or "", item.body, item.headers
     message = EmailMessage()
     message["From"] = mail.sender()
-    message["To"] = item.to_address
+    message["To"] = to
     message["Subject"] = " ".join(subject.split())
     message["Date"] = format_datetime(item.created_at.replace(tzinfo=UTC))
     message["Message-ID"] = item.message_id  # the same on every try
@@ -245,6 +254,6 @@ def _record(item: Claimed, status: Status, error: str | None = None, **more) -> 
     if status in (Status.SENT, Status.FAILED, Status.DROPPED):
         values.update(body="", data={})  # single-use links do not stay in the database
         if item.data.get("forget_address"):
-            values.update(to_address=mail.FORGOTTEN, subject="")
+            values.update(to_address=mail.FORGOTTEN, subject="", last_error=None)
     with write_transaction():
         db.session.execute(sa.update(OutboxMail).where(_mine(item)).values(**values))

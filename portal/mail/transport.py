@@ -18,7 +18,8 @@ log = logging.getLogger("portal.mail")
 
 @dataclass
 class Refused(Exception):
-    """The server said no. `permanent` for a 5xx answer: trying again will not help."""
+    """The server said no. `permanent` for a 5xx answer to this mail's recipient or
+    content: trying again will not help."""
 
     reason: str
     permanent: bool
@@ -39,6 +40,15 @@ def send(message: EmailMessage, name: str) -> None:
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
             smtp.send_message(message)
+    except (
+        smtplib.SMTPAuthenticationError,
+        smtplib.SMTPSenderRefused,
+        smtplib.SMTPConnectError,
+        smtplib.SMTPHeloError,
+    ) as exc:
+        # Our own account or server is refused, not this mail: retried, whatever the code
+        # (a rotated password must not fail every mail for good).
+        raise Refused(_said(exc.smtp_code, exc.smtp_error), permanent=False) from exc
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         raise Refused(_said(*next(iter(exc.recipients.values()))), min(codes) >= 500) from exc

@@ -57,6 +57,7 @@ def _sign_in(to: str, data: dict) -> mail.Composed:
         mail.render(
             "sign_in", member=member, link=absolute_url("members.sign_in_link", token=token)
         ),
+        to=member.email,
     )
 
 
@@ -69,4 +70,5 @@ def _reset(to: str, data: dict) -> mail.Composed:
         mail.render(
             "reset", member=member, link=absolute_url("members.reset_password", token=token)
         ),
+        to=member.email,
     )

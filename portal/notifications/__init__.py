@@ -1,8 +1,9 @@
 """In-app notifications and notice emails: the kernel every feature tells members through.
 
-A feature calls `notify()` inside its own transaction (the notice is saved with the
-change or not at all) and `send_notice()` after it. The header's unread count, the
-notifications page and one-click unsubscribe links are served here.
+A feature calls `notify()` and `send_notice()` inside its own transaction (the notice
+and its email are saved with the change or not at all; the worker sends the email).
+The header's unread count, the notifications page and one-click unsubscribe links are
+served here.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The monthly digest: one email a month, built from sections the features register
 (new essays, open requests that fit the member, each pairing's next step). Members
-who turned it off get none; a member with nothing new gets none either."""
+who turned it off get none, nor does one for whom every section would be empty."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from flask import current_app
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.jobs import job, monthly
+from portal.jobs import check_stop, job, monthly
 from portal.members.models import Member
 from portal.notifications.email import send_notice
 from portal.web.database import write_transaction
@@ -56,17 +56,22 @@ def send_digests(period: str) -> str:
         members = list(db.session.scalars(query.where(Member.id > last_id).limit(BATCH)))
         if not members:
             break
+        last_id = members[-1].id
+        # Read first, then write: the write lock is held only while the mails are queued.
+        planned = [
+            (member.id, sections)
+            for member in members
+            if member.wants_notice("digest") and (sections := sections_for(member, since))
+        ]
         with write_transaction():
-            for member in members:
-                sections = sections_for(member, since)
-                if sections and send_notice(
-                    member,
+            for member_id, sections in planned:
+                queued += send_notice(
+                    db.session.get(Member, member_id),
                     "digest",
                     f"This month at {current_app.config['SITE_NAME']}",
                     "digest",
-                    dedupe_key=f"digest:{period}:{member.id}",
+                    dedupe_key=f"digest:{period}:{member_id}",
                     sections=sections,
-                ):
-                    queued += 1
-        last_id = members[-1].id
+                )
+        check_stop()
     return f"{queued} digest(s) queued for {period}"

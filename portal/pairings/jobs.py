@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from portal.clock import today_for
+from portal.clock import local_date, today_for
 from portal.extensions import db
 from portal.jobs import daily, job
 from portal.members.models import Member
 from portal.notifications.digest import Section, digest_section
 from portal.notifications.email import send_notice
 from portal.pairings.models import (
+    QUARTER_DAYS,
     AgendaItem,
     Pairing,
     PairingStatus,
@@ -61,44 +62,51 @@ def _link(pairing: Pairing, anchor: str) -> str:
 def reminders(period: str) -> str:
     """Remind members of a reflection due in the quarter's last two weeks, and of a
     pairing with no session logged for three weeks."""
-    reflections = quiet = 0
-    with write_transaction():
-        for pairing in _active():
-            quarter = current_quarter(pairing)
-            done = _reflected(quarter)
-            last = _last_session(pairing)
-            for member in (pairing.senior, pairing.junior):
-                today = today_for(member)
-                partner = pairing.partner_of(member.id)
-                if (
-                    not quarter.is_complete
-                    and member.id not in done
-                    and today >= quarter.ends_around - REFLECT_BEFORE_END
-                ):
-                    reflections += send_notice(
-                        member,
-                        "reminders",
-                        f"Your reflection on {quarter.tool.name} is due",
-                        "reminder_reflection",
+    reflections: list[dict] = []
+    quiet: list[dict] = []
+    for pairing in _active():  # read first; the write lock only while queueing
+        quarter = current_quarter(pairing)
+        done = _reflected(quarter)
+        last = _last_session(pairing)
+        for member in (pairing.senior, pairing.junior):
+            today = today_for(member)
+            partner = pairing.partner_of(member.id)
+            ends = local_date(quarter.started_at, member) + timedelta(days=QUARTER_DAYS)
+            if (
+                not quarter.is_complete
+                and member.id not in done
+                and today >= ends - REFLECT_BEFORE_END
+            ):
+                reflections.append(
+                    dict(
+                        member=member,
+                        subject=f"Your reflection on {quarter.tool.name} is due",
+                        template="reminder_reflection",
                         dedupe_key=f"reminder:reflection:{quarter.id}:{member.id}",
                         partner=partner,
                         quarter=quarter,
+                        ends=ends,
                         link=_link(pairing, "reflections"),
                     )
-                since = last or pairing.started_at.date()
-                if today - since >= QUIET_FOR:
-                    quiet += send_notice(
-                        member,
-                        "reminders",
-                        f"It has been a while since you met {partner.display_name}",
-                        "reminder_quiet",
+                )
+            since = last or local_date(pairing.started_at, member)
+            if today - since >= QUIET_FOR:
+                quiet.append(
+                    dict(
+                        member=member,
+                        subject=f"It has been a while since you met {partner.display_name}",
+                        template="reminder_quiet",
                         dedupe_key=f"reminder:quiet:{pairing.id}:{since}:{member.id}",
                         partner=partner,
                         since=since,
                         tool=quarter.tool,
                         link=_link(pairing, "sessions"),
                     )
-    return f"{reflections} reflection reminder(s), {quiet} quiet-pairing reminder(s)"
+                )
+    with write_transaction():
+        sent_reflections = sum(send_notice(kind="reminders", **notice) for notice in reflections)
+        sent_quiet = sum(send_notice(kind="reminders", **notice) for notice in quiet)
+    return f"{sent_reflections} reflection reminder(s), {sent_quiet} quiet-pairing reminder(s)"
 
 
 @digest_section
@@ -116,8 +124,12 @@ def next_steps(member: Member, since: datetime) -> Section | None:
         partner = pairing.partner_of(member.id).display_name
         if quarter.is_complete:
             step = "renew for the next quarter, or end the pairing kindly"
-        elif today_for(member) >= quarter.ends_around - REFLECT_BEFORE_END:
-            step = f"write your reflection by {quarter.ends_around:%d %B}"
+        elif (
+            today_for(member)
+            >= (ends := local_date(quarter.started_at, member) + timedelta(days=QUARTER_DAYS))
+            - REFLECT_BEFORE_END
+        ):
+            step = f"write your reflection by {ends:%d %B}"
         else:
             covered = sa.select(SessionEntry.agenda_item_id).where(
                 SessionEntry.quarter_id == quarter.id, SessionEntry.agenda_item_id.is_not(None)

@@ -192,7 +192,7 @@ def delete_account(member: Member) -> None:
         # Features above let go first: open requests leave the board, pairings end.
         member_leaving.send(member)
         end_all_sessions(member)
-        mail.forget_member(member.id)
+        mail.forget_member(member.id, member.email_key)
         emails.account_deleted(member.email)
         member.name = FORMER_MEMBER
         member.email = f"deleted-{member.id}@invalid"
