@@ -208,7 +208,11 @@ def test_htmx_requests_get_an_error_fragment_not_a_page(client):
 def test_healthz_answers_200_when_the_database_answers(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.json == {
+        "status": "ok",
+        "database": "ok",
+        "mail": {"oldest_waiting_minutes": 0, "late": False},
+    }
 
 
 def test_healthz_answers_503_when_the_database_does_not(migrated):
