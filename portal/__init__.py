@@ -81,6 +81,7 @@ def register_extensions(app: Flask) -> None:
 def register_web(app: Flask, *, production: bool) -> None:
     from portal.web.assets import register_assets
     from portal.web.errors import register_errors
+    from portal.web.numbers import IdConverter
     from portal.web.security import register_security
     from portal.web.templating import register_templating
 
@@ -88,6 +89,7 @@ def register_web(app: Flask, *, production: bool) -> None:
         app.config["TRUSTED_HOSTS"] = list(app.config["TRUSTED_HOSTS"])
     elif not production:
         app.config["TRUSTED_HOSTS"] = None
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     register_security(app, production=production)
     register_errors(app)
     register_assets(app)

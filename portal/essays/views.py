@@ -7,6 +7,7 @@ from flask import abort, current_app, render_template, request
 from portal.essays import bp, page_cache, snapshot, today
 from portal.essays.loader import Essay, Snapshot
 from portal.web.caching import etag_for, serve_page
+from portal.web.numbers import whole_number
 
 RELATED_COUNT = 3
 
@@ -26,10 +27,10 @@ def _last_modified(essays: list[Essay]):
 
 
 def _page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
+    number = whole_number(request.args.get("page", "1"), low=1)
+    if number is None:
         abort(404)
-    return int(raw)
+    return number
 
 
 def _paginate(items: list, number: int) -> dict:

@@ -18,6 +18,7 @@ from portal.notifications.models import NOTICES
 from portal.web.database import write_transaction
 from portal.web.forms import ReadForm
 from portal.web.htmx import is_htmx
+from portal.web.numbers import whole_number
 from portal.web.urls import safe_next
 
 
@@ -44,7 +45,7 @@ def mark_read():
     form = ReadForm()
     if form.validate():
         raw = form.notification.data or ""
-        services.mark_read(current_user, int(raw) if raw.isdigit() else None)
+        services.mark_read(current_user, whole_number(raw))
     target = safe_next(request.form.get("next"), url_for("notifications.notifications"))
     if is_htmx():
         return render_template("notifications/_count.html")

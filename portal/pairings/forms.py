@@ -7,6 +7,7 @@ from wtforms import BooleanField, DateField, HiddenField, SelectField, StringFie
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.members.forms import one_line
+from portal.web.numbers import whole_number
 
 
 class GoalForm(FlaskForm):
@@ -58,7 +59,7 @@ class SessionForm(FlaskForm):
 
     def agenda_item_id(self) -> int | None:
         raw = self.agenda_item.data or ""
-        return int(raw) if raw.isdigit() else None
+        return whole_number(raw)
 
 
 def _reflection_field(label: str, hint: str) -> TextAreaField:

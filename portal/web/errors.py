@@ -12,7 +12,7 @@ import secrets
 from flask import Flask, g, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from portal.domain import Conflict, NotAllowed
 from portal.extensions import db
@@ -32,6 +32,11 @@ MESSAGES = {
     429: ("Please slow down", "Too many attempts in a short time. Wait a little and try again."),
     500: ("Something went wrong on our side", "It has been logged and we will look into it."),
 }
+
+
+class NulByte(BadRequest):
+    """A NUL character in the address or a form: no page needs one, and PostgreSQL
+    refuses to store it (it was a 500)."""
 
 
 def _request_id() -> str:
@@ -79,6 +84,15 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(Conflict)
     def conflict(error: Conflict):
         return refusal(409, error)
+
+    @app.errorhandler(NulByte)
+    def nul_byte(error: NulByte):
+        return render_error(
+            400,
+            "That has a character we can't keep",
+            "It contains a NUL character (\\0), which no text needs. Remove it and send it "
+            "again; what you typed is still in the form if you go back.",
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):

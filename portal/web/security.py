@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
 
+from portal.web.errors import NulByte
+
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
@@ -51,6 +53,14 @@ def register_security(app: Flask, *, production: bool) -> None:
 
     site = urlsplit(app.config["SITE_URL"])
     site_origin = f"{site.scheme}://{site.netloc}"
+
+    @app.before_request
+    def refuse_nul_bytes() -> None:
+        pairs = list(request.args.items(multi=True))
+        if request.method == "POST":
+            pairs += request.form.items(multi=True)
+        if "\x00" in request.path or any("\x00" in k or "\x00" in v for k, v in pairs):
+            raise NulByte()
 
     @app.before_request
     def refuse_cross_site_posts() -> None:

@@ -10,6 +10,7 @@ from flask_login import current_user
 from portal.clock import local
 from portal.web.caching import viewer_is_anonymous
 from portal.web.markdown import plain_paragraphs
+from portal.web.numbers import whole_number
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -23,8 +24,8 @@ def absolute_url(endpoint: str, **values) -> str:
 
 
 def canonical_url() -> str:
-    page = request.args.get("page", "")
-    query = f"?page={page}" if page.isdigit() and int(page) > 1 else ""
+    page = whole_number(request.args.get("page"), low=2)
+    query = f"?page={page}" if page else ""
     return current_app.config["SITE_URL"] + request.path + query
 
 

@@ -18,13 +18,14 @@ from portal.tools import catalogue
 from portal.web.caching import BoundedCache, etag_for, serve_page
 from portal.web.forms import ActionForm
 from portal.web.htmx import is_htmx, redirect_to
+from portal.web.numbers import whole_number
 
 
 def page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+    number = whole_number(request.args.get("page", "1"), low=1, high=10_000)
+    if number is None:
         abort(404)
-    return int(raw)
+    return number
 
 
 def board_context(form: RequestForm | None = None) -> dict:

@@ -23,6 +23,7 @@ from portal.pairings.routes.pairing import (
     session_form,
 )
 from portal.web.htmx import is_htmx, redirect_to
+from portal.web.numbers import whole_number
 
 
 def _session_input(form: SessionForm) -> services.SessionInput:
@@ -145,9 +146,7 @@ def renew(pairing_id: int):
     if form.validate():
         try:
             seen = form.quarter.data or ""
-            quarter = services.renew(
-                found, current_user, form.tool.data, int(seen) if seen.isdigit() else None
-            )
+            quarter = services.renew(found, current_user, form.tool.data, whole_number(seen))
         except services.FieldError as error:
             form.tool.errors = [error.message]
         else:
