@@ -16,6 +16,7 @@ from portal.web.accesslog import RedactingLogger, redact
         ("/verify/.eJyrVspVsjLUUUpV.abc", "/verify/[token]"),
         ("/reset/abc.def.ghi", "/reset/[token]"),
         ("/login/link/abc.def", "/login/link/[token]"),
+        ("/unsubscribe/eyJtIjo1.abc.def", "/unsubscribe/[token]"),
         ("/join/check-email?email=asha%40example.com", "/join/check-email?[email]"),
         ("/essays/teaching-upward", "/essays/teaching-upward"),
     ],

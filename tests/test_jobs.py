@@ -312,3 +312,17 @@ def test_cleanup_forgets_ended_sessions_and_old_mail(app, client, people, smtp):
     with app.app_context():
         left = db.session.scalars(sa.select(OutboxMail.status)).all()
     assert left == ["queued"]
+
+
+def test_an_unsubscribe_link_works_for_a_year_and_no_longer(app, people, smtp):
+    """Issue 11, item 11: a year's life (it was ten)."""
+    request_id = factories.make_request(app, people["senior"], title="Teach me Excel")
+    factories.make_answer(app, request_id, people["junior"])
+    link = smtp.link(SENIOR, "/unsubscribe/")
+    client = app.test_client()
+    with time_machine.travel(utcnow() + timedelta(days=360), tick=False):
+        assert client.get(link).status_code == 200
+    with time_machine.travel(utcnow() + timedelta(days=367), tick=False):
+        response = client.get(link)
+        assert response.status_code == 400
+        assert "This link has expired." in response.get_data(as_text=True)

@@ -8,7 +8,7 @@ from portal.members.tokens import make_token
 from portal.web.templating import absolute_url
 
 PURPOSE = "unsubscribe"
-MAX_AGE = 10 * 365 * 24 * 3600  # links in old emails keep working
+MAX_AGE = 366 * 24 * 3600  # a year: links in last year's emails still work
 
 
 def unsubscribe_url(member, kind: str) -> str:

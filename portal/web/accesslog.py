@@ -1,7 +1,7 @@
 """gunicorn's access log without the secrets some URLs carry.
 
-Emailed links put their single-use token in the path (/verify/<token>,
-/reset/<token>, /login/link/<token>) and the on-blur check puts an email address
+Emailed links put their token in the path (/verify/<token>, /reset/<token>,
+/login/link/<token>, /unsubscribe/<token>) and the on-blur check puts an email address
 in the query: the log keeps the shape of the URL, never those parts.
 """
 
@@ -11,7 +11,7 @@ import re
 
 from gunicorn.glogging import Logger
 
-SECRET_PATHS = re.compile(r"^(/verify/|/reset/|/login/link/)[^/?#]+")
+SECRET_PATHS = re.compile(r"^(/verify/|/reset/|/login/link/|/unsubscribe/)[^/?#]+")
 
 
 def redact(path: str) -> str:
