@@ -438,3 +438,16 @@ def test_the_demo_community_leaves_no_mail_to_send(app, runner):
     rows = outbox_rows(app)
     assert rows, "the demo's pairing queues its notices"
     assert {(row.status, row.last_error) for row in rows} == {("dropped", "demo data")}
+
+
+def test_joins_with_a_members_address_send_them_one_note_an_hour(app, client, people, smtp):
+    """Issue 11, item 6: a script joining with someone's address can't flood them."""
+    for _ in range(3):
+        assert client.post("/join", data=join_data(email="asha@example.com")).status_code == 303
+    notes = [m for m in smtp.to("asha@example.com") if m["Subject"].startswith("Someone tried")]
+    assert len(notes) == 1
+    with time_machine.travel(utcnow() + timedelta(minutes=61), tick=False):
+        client.post("/join", data=join_data(email="ASHA@example.com"))
+    make_due(app)  # queued an hour ahead of the sink's clock
+    notes = [m for m in smtp.to("asha@example.com") if m["Subject"].startswith("Someone tried")]
+    assert len(notes) == 2

@@ -6,7 +6,10 @@ costs the same whether or not the address has an account."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import portal.mail as mail
+from portal.clock import utcnow
 from portal.members.models import Member
 from portal.web.templating import absolute_url
 
@@ -24,11 +27,17 @@ def link(kind: str, email: str) -> None:
 
 
 def already_member(member: Member) -> None:
+    """ "Someone tried to join with your address", at most once an hour: a script (or a
+    double click) joining with it many times sends one. The hour's key settles a race."""
+    last = mail.latest(member.id, "already_member")
+    if last is not None and last.created_at > utcnow() - timedelta(hours=1):
+        return
     mail.queue(
         member.email,
         "Someone tried to join with your email address",
         "already_member",
         member_id=member.id,
+        dedupe_key=f"already-member:{member.id}:{utcnow():%Y-%m-%dT%H}",
         member=member,
         sign_in=absolute_url("members.login"),
         reset=absolute_url("members.reset_request"),

@@ -90,8 +90,7 @@ def join(
     existing = find_by_email(email)
     if existing:
         # Same answer as a new join (no enumeration), with one write too; the owner hears.
-        with write_transaction():
-            emails.already_member(existing)
+        _tell_owner(existing)
         return JoinResult(None, existing)
     now = utcnow()
     member = Member(
@@ -126,11 +125,18 @@ def join(
             with write_transaction():
                 _add_with_confirmation(member)
             return JoinResult(member, None)
-        with write_transaction():
-            emails.already_member(existing)
+        _tell_owner(existing)
         return JoinResult(None, existing)
     log.info("Member %s joined (from essay %s)", member.id, joined_from or "-")
     return JoinResult(member, None)
+
+
+def _tell_owner(member: Member) -> None:
+    try:
+        with write_transaction():
+            emails.already_member(member)
+    except IntegrityError:  # a join at the same moment queued this hour's note already
+        db.session.rollback()
 
 
 def _add_with_confirmation(member: Member) -> None:
