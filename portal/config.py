@@ -88,7 +88,9 @@ def finalise(config: dict, *, production: bool, instance_path: str) -> None:
                 "SITE_URL is not set. In production the portal needs its public address "
                 "(for example https://bharath.club) to build links in pages and emails."
             )
-        config["SITE_URL"] = "http://127.0.0.1:5000"
+        # Development: the address `flask run` serves (make run PORT=8080 mails :8080 links).
+        host = os.environ.get("FLASK_RUN_HOST") or "127.0.0.1"
+        config["SITE_URL"] = f"http://{host}:{os.environ.get('FLASK_RUN_PORT') or '5000'}"
     config["SITE_URL"] = config["SITE_URL"].rstrip("/")
     site = urlsplit(config["SITE_URL"])
     if site.scheme not in ("http", "https") or not site.hostname:

@@ -451,3 +451,14 @@ def test_joins_with_a_members_address_send_them_one_note_an_hour(app, client, pe
     make_due(app)  # queued an hour ahead of the sink's clock
     notes = [m for m in smtp.to("asha@example.com") if m["Subject"].startswith("Someone tried")]
     assert len(notes) == 2
+
+
+def test_the_demo_is_refused_in_production_unless_forced(app, production_app):
+    """Issue 11, item 8: it adds confirmed members with a published password."""
+    live = production_app()
+    result = live.test_cli_runner().invoke(args=["board", "demo", "--members", "4"])
+    assert result.exit_code == 1
+    assert "Not in production" in result.output
+    assert outbox_rows(live) == []
+    forced = live.test_cli_runner().invoke(args=["board", "demo", "--members", "4", "--force"])
+    assert forced.exit_code == 0, forced.output

@@ -78,6 +78,8 @@ def test_make_run_starts_the_worker_beside_the_server(migrated, app, smtp):
         while not smtp.received and time.monotonic() < deadline:
             time.sleep(0.2)
         assert [m["To"] for m in smtp.received] == ["dev@example.com"]
+        # The link points at the port the portal runs on (make run PORT=…).
+        assert f"http://127.0.0.1:{port}/verify/" in smtp.received[0].get_content()
         assert outbox_rows(app)[0].status == "sent"
     finally:
         os.killpg(process.pid, signal.SIGINT)

@@ -21,9 +21,19 @@ def expire() -> None:
 @click.option("--members", default=24, show_default=True, help="How many members.")
 @click.option("--requests", "request_count", default=30, show_default=True)
 @click.option("--seed", default=7, show_default=True, help="Same seed, same community.")
-def demo(members: int, request_count: int, seed: int) -> None:
+@click.option("--force", is_flag=True, help="Fill it even in production (you rarely want this).")
+def demo(members: int, request_count: int, seed: int, force: bool) -> None:
     """Fill the database with a realistic demo community (members, requests, answers)."""
+    from flask import current_app
+
     from portal.board.demo import fill
+
+    if current_app.config["PRODUCTION"] and not force:
+        raise click.ClickException(
+            "Not in production: the demo adds confirmed members whose shared password it "
+            "prints. Run it with --debug (or FLASK_DEBUG=1) on a development database, or "
+            "add --force if this really is a trial site."
+        )
 
     if members < 2 or request_count < 0:
         raise click.BadParameter("Use at least 2 members and 0 or more requests.")
