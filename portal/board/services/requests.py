@@ -38,21 +38,26 @@ class RequestInput:
     city: str = ""
 
 
+def _check_refusals(member: Member, data: RequestInput, now: datetime) -> None:
+    check_can_post(member)
+    duplicate = db.session.scalar(
+        sa.select(PairingRequest.id).where(
+            PairingRequest.author_id == member.id,
+            PairingRequest.title == data.title.strip(),
+            PairingRequest.created_at > now - timedelta(minutes=10),
+        )
+    )
+    if duplicate:
+        raise Conflict("You posted this request a moment ago; it is on the board.")
+
+
 def post_request(member: Member, data: RequestInput) -> PairingRequest:
     now = utcnow()
+    _check_refusals(member, data, now)  # a refused post costs no rendering
     description_html = render_markdown(data.description.strip())
     with write_transaction():
         board_changed()  # takes the board's lock first: a double click posts once
-        check_can_post(member)
-        duplicate = db.session.scalar(
-            sa.select(PairingRequest.id).where(
-                PairingRequest.author_id == member.id,
-                PairingRequest.title == data.title.strip(),
-                PairingRequest.created_at > now - timedelta(minutes=10),
-            )
-        )
-        if duplicate:
-            raise Conflict("You posted this request a moment ago; it is on the board.")
+        _check_refusals(member, data, now)  # again, under the lock: it decides races
         request = PairingRequest(
             author_id=member.id,
             kind=Kind(data.kind),
