@@ -81,3 +81,20 @@ def test_a_nul_byte_in_posted_text_is_refused_and_nothing_is_written(app, client
     assert client.get("/requests/").status_code == 200
     assert "Teach me" not in text(client.get("/requests/?mine=1"))
     assert outbox_rows(app) == []
+
+
+def test_a_stray_page_number_never_reaches_a_shared_pages_canonical_link(client):
+    """Issue 11, item 4: the first visitor's ?page= was cached for every reader."""
+    import re
+
+    from portal.essays import snapshot, today
+
+    with client.application.app_context():
+        slug = snapshot().published(today())[0].slug
+    first = text(client.get(f"/essays/{slug}?page=777"))
+    second = text(client.get(f"/essays/{slug}"))
+    for page in (first, second):
+        canonical = re.search(r'<link rel="canonical" href="([^"]+)"', page).group(1)
+        assert canonical.endswith(f"/essays/{slug}")
+    index = text(client.get("/essays/?page=1"))
+    assert re.search(r'<link rel="canonical" href="[^"?]+/essays/"', index)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, g, render_template, request
 
 from portal.essays import bp, page_cache, snapshot, today
 from portal.essays.loader import Essay, Snapshot
@@ -30,6 +30,7 @@ def _page_number() -> int:
     number = whole_number(request.args.get("page", "1"), low=1)
     if number is None:
         abort(404)
+    g.page_number = number  # for the canonical link
     return number
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Flask, current_app, has_request_context, request, url_for
+from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_login import current_user
 
 from portal.clock import local
 from portal.web.caching import viewer_is_anonymous
 from portal.web.markdown import plain_paragraphs
-from portal.web.numbers import whole_number
 
 
 def absolute_url(endpoint: str, **values) -> str:
@@ -24,8 +23,11 @@ def absolute_url(endpoint: str, **values) -> str:
 
 
 def canonical_url() -> str:
-    page = whole_number(request.args.get("page"), low=2)
-    query = f"?page={page}" if page else ""
+    # Only a paginated view says which page it is (and keys its cache on it): on any
+    # other page a ?page= is noise, and must not reach the canonical link of a page the
+    # cache shares with every reader.
+    page = g.get("page_number", 1)
+    query = f"?page={page}" if page > 1 else ""
     return current_app.config["SITE_URL"] + request.path + query
 
 

@@ -3,7 +3,7 @@ closing, withdrawing or renewing it."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -25,6 +25,7 @@ def page_number() -> int:
     number = whole_number(request.args.get("page", "1"), low=1, high=10_000)
     if number is None:
         abort(404)
+    g.page_number = number  # for the canonical link
     return number
 
 
