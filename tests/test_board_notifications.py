@@ -10,6 +10,8 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
+
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.notifications.models import Notification
@@ -117,3 +119,19 @@ def test_an_answer_raises_the_authors_count(app, client, people):
     assert '<span class="badge">1<' in text(client.get("/notifications/count"))
     page = text(client.get("/notifications"))
     assert "Ravi Iyer answered your request" in page
+
+
+def test_notice_times_are_the_members_own(app, client, people, answered):
+    """Issue 11, item 19: the list showed UTC; messages show the member's zone. At 23:30
+    UTC it is already 05:00 on 1 December in India, the senior's zone."""
+    from datetime import datetime
+
+    with app.app_context():
+        db.session.execute(
+            sa.update(Notification).values(created_at=datetime(2026, 11, 30, 23, 30))
+        )
+        db.session.commit()
+    sign_in(client, SENIOR)
+    page = text(client.get("/notifications"))
+    assert "1 Dec, 05:00" in page
+    assert "UTC" not in page
