@@ -135,3 +135,28 @@ def test_notice_times_are_the_members_own(app, client, people, answered):
     page = text(client.get("/notifications"))
     assert "1 Dec, 05:00" in page
     assert "UTC" not in page
+
+
+def test_the_export_holds_the_members_requests_answers_notices_and_emails(
+    app, client, people, answered, smtp
+):
+    """Issue 11, item 21: the export left these out; the README promises everything."""
+    import json
+
+    smtp.messages  # noqa: B018 - the answered notices have gone out
+    sign_in(client, SENIOR)
+    data = json.loads(client.get("/account/export").get_data(as_text=True))
+    assert [r["title"] for r in data["requests"]] == ["Teach me ChatGPT"]
+    assert data["requests"][0]["tool"] == "ChatGPT"
+    assert data["answers"] == []  # the senior answered nothing; the answers are others'
+    assert len(data["notifications"]) == 2
+    assert all("answered your request" in n["text"] for n in data["notifications"])
+    assert {e["subject"] for e in data["emails"]} == {"A new answer to \u201cTeach me ChatGPT\u201d"}
+    assert {e["status"] for e in data["emails"]} == {"sent"}
+
+    junior = app.test_client()
+    sign_in(junior, "ravi@example.com")
+    theirs = json.loads(junior.get("/account/export").get_data(as_text=True))
+    assert [a["request_title"] for a in theirs["answers"]] == ["Teach me ChatGPT"]
+    assert theirs["requests"] == []
+    assert "Teach me ChatGPT" not in json.dumps(theirs["notifications"])

@@ -12,7 +12,7 @@ from flask import Blueprint, Flask
 
 bp = Blueprint("notifications", __name__)
 
-from portal.notifications import routes, services  # noqa: E402,F401  (routes register on bp)
+from portal.notifications import export, routes, services  # noqa: E402,F401  (routes, export)
 
 
 def register_notifications(app: Flask) -> None:
