@@ -151,7 +151,9 @@ def test_the_export_holds_the_members_requests_answers_notices_and_emails(
     assert data["answers"] == []  # the senior answered nothing; the answers are others'
     assert len(data["notifications"]) == 2
     assert all("answered your request" in n["text"] for n in data["notifications"])
-    assert {e["subject"] for e in data["emails"]} == {"A new answer to \u201cTeach me ChatGPT\u201d"}
+    assert {e["subject"] for e in data["emails"]} == {
+        "A new answer to \u201cTeach me ChatGPT\u201d"
+    }
     assert {e["status"] for e in data["emails"]} == {"sent"}
 
     junior = app.test_client()

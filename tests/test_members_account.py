@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing import IntegerConverter
 
 from .helpers import HTMX, PASSWORD, assert_sent_to_login, checkbox, field_error, sign_in
 
@@ -185,7 +186,7 @@ def _dummy_url(app, rule) -> str:
         items = getattr(converter, "items", None)  # the `any(...)` converter
         if items:
             values[name] = sorted(items)[0]
-        elif type(converter).__name__ == "IntegerConverter":
+        elif isinstance(converter, IntegerConverter):
             values[name] = 1
         else:
             values[name] = "x1"
@@ -493,6 +494,27 @@ def test_changing_the_password_signs_out_other_browsers(app, client, make_member
     sign_in(client)
     client.post("/account/password", data={"current_password": PASSWORD, "password": NEW_PASSWORD})
     assert_sent_to_login(other.get("/account"), "/account")
+
+
+def test_a_copy_of_this_browsers_cookie_stops_working_after_a_password_change(
+    app, client, make_member
+):
+    """Issue 11, item 10: the session the change was made in is rotated too, so a cookie
+    copied from this browser earlier signs nobody in afterwards."""
+    make_member()
+    sign_in(client, remember=True)
+    copied = app.test_client()
+    for name in ("session", "remember_token"):
+        cookie = client.get_cookie(name)
+        copied.set_cookie(name, cookie.value)
+    assert copied.get("/account").status_code == 200  # the copy works, before
+    response = client.post(
+        "/account/password", data={"current_password": PASSWORD, "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 303
+    assert client.get("/account").status_code == 200  # this browser: signed in still
+    assert client.get_cookie("remember_token") is not None  # and still remembered
+    assert_sent_to_login(copied.get("/account"), "/account")
 
 
 # --- email --------------------------------------------------------------------------

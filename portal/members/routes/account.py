@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, flash, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 
 import portal.mail as mail
 from portal.extensions import limiter
@@ -19,7 +19,7 @@ from portal.members.forms import (
     parse_tags,
 )
 from portal.members.models import Role
-from portal.members.security import config_limit, forget_browser
+from portal.members.security import config_limit, forget_browser, user_agent
 from portal.notifications.models import NOTICES
 from portal.web.htmx import redirect_to
 
@@ -119,12 +119,21 @@ def change_password():
     if form.validate():
         try:
             services.check_password(current_user, form.current_password.data)
-            services.set_password(
-                current_user, form.password.data, keep_session=current_user.session_token
+            token, remember = services.set_password(
+                current_user,
+                form.password.data,
+                current_session=current_user.session_token,
+                user_agent=user_agent(),
             )
         except services.FieldError as error:
             getattr(form, error.field).errors = [error.message]
         else:
+            # The old session is gone with the others: this browser gets the new one,
+            # and a fresh cookie session (remember-me renewed if it was set).
+            member = current_user._get_current_object()
+            forget_browser()
+            member.session_token = token
+            login_user(member, remember=remember)
             flash("Your password is changed. Other devices have been signed out.", "success")
             return redirect_to(url_for("members.account"))
     return _page(422, password=form)

@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.members import emails
 from portal.members.models import FORMER_MEMBER, Member, MemberTag, Role
 from portal.members.passwords import hash_password, needs_rehash, password_problem, verify_password
-from portal.members.services.sessions import end_all_sessions
+from portal.members.services.sessions import add_session, end_all_sessions, remembered
 from portal.members.signals import member_changed, member_leaving
 from portal.web.database import write_transaction
 
@@ -157,14 +157,21 @@ def authenticate(email: str, password: str) -> Member | None:
     return member
 
 
-def set_password(member: Member, password: str, *, keep_session: str | None = None) -> None:
-    """Change the password and sign out every other browser (and spend reset links)."""
+def set_password(
+    member: Member, password: str, *, current_session: str | None, user_agent: str = ""
+) -> tuple[str, bool]:
+    """Change the password: every session ends, this browser's too (a copy of its cookie
+    must not outlive the change), and reset links are spent. Returns the token of the
+    new session for this browser, and whether it is remembered like the old one."""
     problem = password_problem(password, email=member.email, name=member.name)
     if problem:
         raise FieldError("password", problem)
     with write_transaction():
-        change_password(member, password, keep_session=keep_session)
+        remember = remembered(current_session)
+        change_password(member, password)
+        token = add_session(member, remember=remember, user_agent=user_agent)
     log.info("Member %s changed their password", member.id)
+    return token, remember
 
 
 def change_password(member: Member, password: str, *, keep_session: str | None = None) -> None:

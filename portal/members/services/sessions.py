@@ -74,6 +74,17 @@ def end_session(token: str | None) -> None:
             )
 
 
+def remembered(token: str | None) -> bool:
+    """Whether the session with this token was a "keep me signed in" one."""
+    if not token:
+        return False
+    return bool(
+        db.session.scalar(
+            sa.select(MemberSession.remember).where(MemberSession.token_hash == _hash(token))
+        )
+    )
+
+
 def end_all_sessions(member: Member, keep: str | None = None) -> None:
     query = sa.delete(MemberSession).where(MemberSession.member_id == member.id)
     if keep:
