@@ -111,6 +111,40 @@ def test_wrong_current_passwords_on_the_account_page_are_throttled(migrated, app
     assert statuses == [422, 422, 422, 429, 429]
 
 
+def test_every_form_that_checks_a_password_shares_one_budget(migrated, app, make_member):
+    """Issue 11, item 5: sign-in, change password, change email and delete account had
+    a budget each (four times the guesses an hour); now they share one per account."""
+    make_member()
+    limited = make_app(migrated, RATELIMIT_ENABLED=True, RATELIMIT_SIGN_IN_ACCOUNT="4 per hour")
+    client = limited.test_client()
+    wrong = "wrong guess number {}"
+    attacker = limited.test_client()
+    assert (
+        attacker.post(
+            "/login", data={"email": "ASHA@example.com", "password": wrong.format(1)}
+        ).status_code
+        == 422
+    )
+    sign_in(client)  # the right password costs nothing
+    guesses = [
+        ("/account/password", {"current_password": wrong.format(2), "password": NEW_PASSWORD}),
+        (
+            "/account/email",
+            {"email-email": "x@example.org", "email-current_password": wrong.format(3)},
+        ),
+        ("/account/delete", {"delete-current_password": wrong.format(4)}),
+        ("/account/password", {"current_password": wrong.format(5), "password": NEW_PASSWORD}),
+    ]
+    statuses = [client.post(url, data=data).status_code for url, data in guesses]
+    assert statuses == [422, 422, 422, 429]
+    assert (
+        attacker.post(
+            "/login", data={"email": "asha@example.com", "password": wrong.format(6)}
+        ).status_code
+        == 429
+    )
+
+
 def _arrived(smtp, address: str, count: int = 1, within: float = 10.0) -> list:
     """The mails to `address` once `count` of them have reached the SMTP server."""
     deadline = time.monotonic() + within

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_login import LoginManager, current_user, login_user, logout_user
 
+from portal.extensions import limiter
 from portal.members import services
 from portal.members.models import Member
 from portal.web.htmx import is_htmx
@@ -103,3 +104,22 @@ def verified_required(view):
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def _guesses_key() -> str:
+    """Whose password a guess is at: the signed-in member's (changing the password or
+    the email, deleting the account) or the address typed to sign in."""
+    if current_user.is_authenticated:
+        return "account:" + current_user.email_key
+    return "account:" + services.email_key(request.form.get("email", ""))
+
+
+# One budget of wrong passwords per account, shared by every form that checks one (it
+# was a budget each: four forms, four times the guesses).
+password_guesses_limited = limiter.shared_limit(
+    lambda: config_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
+    scope="password-guesses",
+    key_func=_guesses_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 422,
+)

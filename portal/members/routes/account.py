@@ -19,7 +19,12 @@ from portal.members.forms import (
     parse_tags,
 )
 from portal.members.models import Role
-from portal.members.security import config_limit, forget_browser, user_agent
+from portal.members.security import (
+    config_limit,
+    forget_browser,
+    password_guesses_limited,
+    user_agent,
+)
 from portal.notifications.models import NOTICES
 from portal.web.htmx import redirect_to
 
@@ -35,11 +40,6 @@ def _member_key() -> str:
 
 # Wrong current passwords count like failed sign-ins: a stolen session cookie must
 # not become a way to guess the password.
-password_guesses_limited = limiter.limit(
-    lambda: config_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
-    key_func=_member_key,
-    deduct_when=lambda response: response.status_code == 422,
-)
 
 
 def _forms(**given) -> dict:

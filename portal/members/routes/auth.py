@@ -11,6 +11,7 @@ from portal.members.forms import ConfirmForm, EmailOnlyForm, NewPasswordForm, Si
 from portal.members.security import (
     config_limit,
     forget_browser,
+    password_guesses_limited,
     safe_next,
     sign_in_here,
     user_agent,
@@ -25,12 +26,7 @@ def _email_key() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: config_limit("RATELIMIT_SIGN_IN"), methods=["POST"])
-@limiter.limit(
-    lambda: config_limit("RATELIMIT_SIGN_IN_ACCOUNT"),
-    methods=["POST"],
-    key_func=_email_key,
-    deduct_when=lambda response: response.status_code == 422,
-)
+@password_guesses_limited
 def login():
     form = SignInForm()
     if request.method == "GET":
