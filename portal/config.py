@@ -60,7 +60,9 @@ def load_settings() -> dict:
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         # Rate limits in Flask-Limiter's notation; per IP unless the name says account.
+        # Joins that succeed, per address; attempts (typos included) more loosely.
         "RATELIMIT_JOIN": env("RATELIMIT_JOIN") or "5 per hour;20 per day",
+        "RATELIMIT_JOIN_ATTEMPTS": env("RATELIMIT_JOIN_ATTEMPTS") or "30 per hour",
         "RATELIMIT_SIGN_IN": env("RATELIMIT_SIGN_IN") or "20 per minute;200 per hour",
         "RATELIMIT_SIGN_IN_ACCOUNT": env("RATELIMIT_SIGN_IN_ACCOUNT") or "100 per hour",
         "RATELIMIT_EMAIL_LINKS": env("RATELIMIT_EMAIL_LINKS") or "5 per hour",

@@ -753,14 +753,33 @@ def test_emailed_links_are_limited_per_address_from_any_ip(app, migrated, smtp, 
     assert len(smtp.to(ASHA)) == 2
 
 
-def test_joining_is_limited_per_ip(app, migrated, smtp):
-    client = limited_app(migrated, smtp, RATELIMIT_JOIN="2 per hour").test_client()
-    for _ in range(2):
-        assert client.post("/join", data={}).status_code == 422
-    response = client.post("/join", data={})
+def test_joining_is_limited_per_ip_counting_joins_not_typos(app, migrated, smtp):
+    """Issue 11, item 7: three typos and two joins locked an office out for an hour."""
+    from .helpers import join_data
+
+    limited = limited_app(
+        migrated, smtp, RATELIMIT_JOIN="2 per hour", RATELIMIT_JOIN_ATTEMPTS="8 per hour"
+    )
+    client = limited.test_client()
+    for _ in range(3):
+        assert client.post("/join", data={}).status_code == 422  # typos: not counted
+    for n in range(2):
+        response = client.post("/join", data=join_data(email=f"colleague{n}@example.com"))
+        assert response.status_code == 303
+    response = client.post("/join", data=join_data(email="third@example.com"))
     assert response.status_code == 429
-    assert "Please slow down" in unescaped(response)
+    page = unescaped(response)
+    assert "Please slow down" in page
+    assert "Try again in an hour." in page
+    assert 3500 < int(response.headers["Retry-After"]) <= 3601
     assert client.get("/join").status_code == 200
+
+
+def test_join_attempts_are_limited_more_loosely(app, migrated, smtp):
+    limited = limited_app(migrated, smtp, RATELIMIT_JOIN_ATTEMPTS="4 per hour")
+    client = limited.test_client()
+    statuses = [client.post("/join", data={}).status_code for _ in range(5)]
+    assert statuses == [422, 422, 422, 422, 429]
 
 
 # --- CSRF -----------------------------------------------------------------------------------

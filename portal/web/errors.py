@@ -8,14 +8,16 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import time
 
 from flask import Flask, g, render_template, request
 from flask.globals import request_ctx
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from portal.domain import Conflict, NotAllowed
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.web.htmx import is_htmx
 
 log = logging.getLogger("portal")
@@ -37,6 +39,23 @@ MESSAGES = {
 class NulByte(BadRequest):
     """A NUL character in the address or a form: no page needs one, and PostgreSQL
     refuses to store it (it was a 500)."""
+
+
+def _retry_after() -> int:
+    """Seconds until the limit that was hit lets a request through again."""
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(int(current.reset_at - time.time()) + 1, 1)
+
+
+def _in_words(seconds: int) -> str:
+    if seconds < 90:
+        return "a minute"
+    if seconds < 55 * 60:
+        return f"{round(seconds / 60)} minutes"
+    hours = round(seconds / 3600)
+    return "an hour" if hours <= 1 else f"{hours} hours"
 
 
 def _request_id() -> str:
@@ -84,6 +103,15 @@ def register_errors(app: Flask) -> None:
     @app.errorhandler(Conflict)
     def conflict(error: Conflict):
         return refusal(409, error)
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded):
+        # Say how long: "wait a little" left an office locked out, guessing, for an hour.
+        wait = _retry_after()
+        body, code = render_error(
+            429, detail=f"Too many attempts in a short time. Try again in {_in_words(wait)}."
+        )[:2]
+        return body, code, {"Retry-After": str(wait)}
 
     @app.errorhandler(NulByte)
     def nul_byte(error: NulByte):

@@ -24,7 +24,13 @@ def _essay_slug(value: str | None) -> str | None:
 
 
 @bp.route("/join", methods=["GET", "POST"])
-@limiter.limit(lambda: config_limit("RATELIMIT_JOIN"), methods=["POST"])
+# An office behind one address: its typos must not use up its joins (issue 11, item 7).
+@limiter.limit(
+    lambda: config_limit("RATELIMIT_JOIN"),
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 303,
+)
+@limiter.limit(lambda: config_limit("RATELIMIT_JOIN_ATTEMPTS"), methods=["POST"])
 def join():
     if current_user.is_authenticated:
         return redirect(url_for("members.account"), 303)
