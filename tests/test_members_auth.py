@@ -151,9 +151,34 @@ def test_a_verify_link_used_a_second_time_says_the_email_is_already_confirmed(ap
     browser = app.test_client()
     assert browser.post(link).status_code == 303
     for again in (browser, app.test_client()):
-        response = again.post(link)
-        assert response.status_code == 400
-        assert "already confirmed" in unescaped(response)
+        # Opening it again, or pressing a button left open: nothing went wrong, and the
+        # page says so (issue 11, item 25: it said "That link didn't work").
+        for response in (again.get(link), again.post(link)):
+            assert response.status_code == 200
+            page = unescaped(response)
+            assert "already confirmed" in page
+            assert "didn't work" not in page
+            assert "Confirm my email" not in page
+
+
+@pytest.mark.parametrize("kind", ["verify", "login/link"])
+def test_a_garbage_link_says_so_before_any_button(client, kind):
+    response = client.get(f"/{kind}/not-a-real-token")
+    assert response.status_code == 400
+    page = unescaped(response)
+    assert "That link didn't work" in page
+    assert "<button" not in page.split("<main", 1)[1].split("</main>", 1)[0]
+
+
+def test_a_used_sign_in_link_says_so_when_opened_again(app, client, smtp):
+    join(app.test_client())
+    client.post("/login/link", data={"email": ASHA})
+    link = smtp.link(ASHA, "/login/link/")
+    assert client.get(link).status_code == 200
+    assert client.post(link).status_code == 303
+    again = app.test_client().get(link)
+    assert again.status_code == 400
+    assert "already been used" in unescaped(again)
 
 
 def test_a_tampered_verify_link_is_not_valid(app, client, smtp):

@@ -80,6 +80,10 @@ def sign_in_request():
 def sign_in_link(token: str):
     form = ConfirmForm()
     if request.method == "GET":
+        try:
+            services.check_sign_in_link(token)
+        except TokenError as error:
+            return render_template("members/link_problem.html", message=str(error)), 400
         return render_template(
             "members/confirm.html",
             form=form,

@@ -94,6 +94,13 @@ def confirm_email(token: str):
     Mail scanners that open links therefore can't spend it."""
     form = ConfirmForm()
     if request.method == "GET":
+        # Say at once if the button would not work (it used to say so only after it).
+        try:
+            services.check_verify_link(token)
+        except services.AlreadyConfirmed:
+            return render_template("members/already_confirmed.html")
+        except TokenError as error:
+            return render_template("members/link_problem.html", message=str(error)), 400
         return render_template(
             "members/confirm.html",
             form=form,
@@ -106,6 +113,8 @@ def confirm_email(token: str):
         member, session_token = services.confirm_email(
             token, user_agent=user_agent(), signed_in_as=signed_in_as
         )
+    except services.AlreadyConfirmed:
+        return render_template("members/already_confirmed.html")
     except TokenError as error:
         return render_template("members/link_problem.html", message=str(error)), 400
     if session_token:

@@ -26,6 +26,9 @@ from portal.members.services.accounts import (
 )
 from portal.members.services.export import export
 from portal.members.services.links import (
+    AlreadyConfirmed,
+    check_sign_in_link,
+    check_verify_link,
     confirm_email,
     member_for_reset,
     reset_password,
@@ -47,6 +50,9 @@ from portal.members.services.sessions import (
 )
 
 __all__ = [
+    "AlreadyConfirmed",
+    "check_sign_in_link",
+    "check_verify_link",
     "CONSENT_VERSION",
     "REMEMBER_FOR",
     "SESSION_FOR",

@@ -55,26 +55,52 @@ def send_link(kind: str, email: str) -> None:
         emails.link(kind, email)
 
 
+class AlreadyConfirmed(tokens.TokenError):
+    """The link's address is confirmed already: nothing went wrong."""
+
+
+def _check_verify(data: dict, member: Member | None) -> None:
+    if member is None or data.get("p") != tokens.fingerprint(
+        tokens.stamp(member.password_changed_at)
+    ):
+        raise tokens.TokenError("This link is not valid any more.")
+    target = data.get("e", "")
+    if member.email_key == target:
+        if member.is_verified:
+            raise AlreadyConfirmed("This email address is already confirmed.")
+    elif member.email_key != data.get("c"):
+        raise tokens.TokenError("This link is for an email address you no longer use.")
+    else:
+        clash = find_by_email(target)
+        if clash and clash.id != member.id:
+            raise tokens.TokenError("That email address now belongs to another account.")
+
+
+def check_verify_link(token: str) -> None:
+    """Raise TokenError (AlreadyConfirmed included) if the link would not confirm;
+    reads only, so the page a link opens can say so before anyone presses a button."""
+    data = tokens.read_token("verify", token, tokens.VERIFY_MAX_AGE)
+    member = db.session.get(Member, data.get("m"))
+    _check_verify(data, None if member is None or member.deleted_at else member)
+
+
+def check_sign_in_link(token: str) -> None:
+    """Raise TokenError if this sign-in link would not sign anyone in (reads only)."""
+    data = tokens.read_token("sign-in", token, tokens.SIGN_IN_MAX_AGE)
+    member = db.session.get(Member, data.get("m"))
+    if member is None or member.deleted_at or data.get("s") != _sign_in_fingerprint(member):
+        raise tokens.TokenError("This sign-in link has already been used.")
+
+
 def confirm_email(token: str, *, user_agent: str = "", signed_in_as: int | None = None):
     """Confirm the address in the token and, unless that member is already signed in
     here, start a session. Returns (member, session token or None). Spent once done."""
     data = tokens.read_token("verify", token, tokens.VERIFY_MAX_AGE)
     with write_transaction():
         member = _locked(data.get("m"))
-        if member is None or data.get("p") != tokens.fingerprint(
-            tokens.stamp(member.password_changed_at)
-        ):
-            raise tokens.TokenError("This link is not valid any more.")
+        _check_verify(data, member)
         target = data.get("e", "")
-        if member.email_key == target:
-            if member.is_verified:
-                raise tokens.TokenError("This email address is already confirmed.")
-        elif member.email_key != data.get("c"):
-            raise tokens.TokenError("This link is for an email address you no longer use.")
-        else:
-            clash = find_by_email(target)
-            if clash and clash.id != member.id:
-                raise tokens.TokenError("That email address now belongs to another account.")
+        if member.email_key != target:
             member.email = target
             member.email_key = target
         member.email_verified_at = utcnow()
