@@ -162,3 +162,28 @@ def test_the_export_holds_the_members_requests_answers_notices_and_emails(
     assert [a["request_title"] for a in theirs["answers"]] == ["Teach me ChatGPT"]
     assert theirs["requests"] == []
     assert "Teach me ChatGPT" not in json.dumps(theirs["notifications"])
+
+
+def test_opening_the_notifications_reads_them_and_says_which_were_new(
+    app, client, people, answered
+):
+    """Issue 11, item 24: opening the page didn't mark them read."""
+    sign_in(client, SENIOR)
+    assert [n["read"] for n in notifications_of(app, people["senior"])] == [False, False]
+    first = text(client.get("/notifications"))
+    assert first.count(">New</strong>") == 2
+    assert [n["read"] for n in notifications_of(app, people["senior"])] == [True, True]
+    assert "badge" not in text(client.get("/notifications/count"))
+    again = text(client.get("/notifications"))
+    assert ">New</strong>" not in again
+    assert "answered your request" in again  # still listed, as read
+
+
+def test_small_buttons_look_like_things_to_press():
+    """Issue 11, item 24: "Withdraw my answer", "Move up", "Remove" looked like text."""
+    from pathlib import Path
+
+    css = (Path(__file__).parent.parent / "portal" / "static" / "css" / "portal.css").read_text()
+    rule = css.split(".link-button {", 1)[1].split("}", 1)[0]
+    assert "text-decoration: underline" in rule
+    assert "color: var(--accent)" in rule

@@ -25,11 +25,12 @@ from portal.web.urls import safe_next
 @bp.get("/notifications")
 @login_required
 def notifications():
-    return render_template(
-        "notifications/page.html",
-        items=services.notifications(current_user),
-        form=ReadForm(formdata=None),
-    )
+    """The list, newest first; opening it reads them (those new until now say so)."""
+    items = services.notifications(current_user)
+    page = render_template("notifications/page.html", items=items)
+    if any(n.read_at is None for n in items):
+        services.mark_read(current_user)
+    return page
 
 
 @bp.get("/notifications/count")
