@@ -187,3 +187,18 @@ def test_small_buttons_look_like_things_to_press():
     rule = css.split(".link-button {", 1)[1].split("}", 1)[0]
     assert "text-decoration: underline" in rule
     assert "color: var(--accent)" in rule
+
+
+def test_a_member_who_leaves_takes_their_name_out_of_others_notices(app, client, people, answered):
+    """Issue 11, item 20: a deleted member's name stayed in other members' notices."""
+    from .helpers import PASSWORD
+
+    ravi = app.test_client()
+    sign_in(ravi, "ravi@example.com")
+    assert (
+        ravi.post("/account/delete", data={"delete-current_password": PASSWORD}).status_code == 303
+    )
+    texts = [n["text"] for n in notifications_of(app, people["senior"])]
+    assert not [t for t in texts if "Ravi Iyer" in t]
+    assert "a former member answered your request \u201cTeach me ChatGPT\u201d." in texts
+    assert "Meera Nair answered your request \u201cTeach me ChatGPT\u201d." in texts  # others stay

@@ -30,5 +30,9 @@ class Notification(db.Model):
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
     text: Mapped[str] = mapped_column(sa.String(300))
     url: Mapped[str] = mapped_column(sa.String(200))
+    # The member whose doing it tells of: if they leave, their name leaves the text.
+    actor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column()

@@ -7,13 +7,32 @@ from flask_login import current_user
 
 from portal.clock import utcnow
 from portal.extensions import db
+from portal.members.models import FORMER_MEMBER
+from portal.members.signals import member_leaving
 from portal.notifications.models import Notification
 from portal.web.database import write_transaction
 
 
-def notify(member_id: int, text: str, url: str) -> None:
-    """A notice for one member. Call inside the transaction of the change it tells of."""
-    db.session.add(Notification(member_id=member_id, text=text[:300], url=url))
+def notify(member_id: int, text: str, url: str, *, actor=None) -> None:
+    """A notice for one member. Call inside the transaction of the change it tells of;
+    `actor` is the member whose doing it tells of (their name is in the text)."""
+    db.session.add(
+        Notification(
+            member_id=member_id, text=text[:300], url=url, actor_id=actor.id if actor else None
+        )
+    )
+
+
+@member_leaving.connect
+def forget_actor(member, **_) -> None:
+    """A member leaves: notices that name them say "a former member" instead (inside the
+    deletion's transaction, before their name is gone)."""
+    name = member.display_name
+    db.session.execute(
+        sa.update(Notification)
+        .where(Notification.actor_id == member.id)
+        .values(text=sa.func.replace(Notification.text, name, FORMER_MEMBER), actor_id=None)
+    )
 
 
 def has_unread(member_id: int, url: str) -> bool:

@@ -46,6 +46,7 @@ def answer_request(member: Member, request: PairingRequest, message: str) -> Ans
                 request.author_id,
                 f"{member.name} answered your request \u201c{request.title}\u201d.",
                 f"/requests/{request.id}#answer-{answer.id}",
+                actor=member,
             )
             emails.answered(request, answer)
     except IntegrityError as exc:

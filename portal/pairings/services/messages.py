@@ -50,7 +50,7 @@ def post_message(pairing: Pairing, member: Member, body: str) -> Posted:
         # One unread notice per conversation: a burst of messages is one nudge, not ten.
         waiting = has_unread(partner.id, link)
         if not waiting:
-            notify(partner.id, f"{member.display_name} sent you a message.", link)
+            notify(partner.id, f"{member.display_name} sent you a message.", link, actor=member)
             db.session.flush()
             emails.messaged(pairing, member, message)
     return Posted(message, notify_by_email=not waiting)

@@ -78,6 +78,7 @@ def reflect(
                 f"{member.display_name} reflected too: your quarter of {quarter.tool.name} "
                 "is complete. Well done, both of you.",
                 link,
+                actor=member,
             )
         elif new:
             notify(
@@ -85,6 +86,7 @@ def reflect(
                 f"{member.display_name} reflected on your quarter of {quarter.tool.name}. "
                 "Yours is waiting.",
                 link,
+                actor=member,
             )
             emails.reflected(pairing, member, quarter)
     log.info("Member %s reflected on quarter %s", member.id, quarter.id)
@@ -124,6 +126,7 @@ def end_pairing(pairing: Pairing, member: Member, reason: str) -> None:
             pairing.partner_of(member.id).id,
             f"{member.display_name} ended your pairing ({current_quarter(pairing).tool.name}).",
             f"/pairings/{pairing.id}",
+            actor=member,
         )
     db.session.refresh(pairing)
     log.info("Member %s ended pairing %s", member.id, pairing.id)
@@ -155,6 +158,7 @@ def renew(pairing: Pairing, member: Member, tool_name: str, after: int | None = 
             f"{member.display_name} started quarter {following.number} of your pairing: "
             f"{tool.name}.",
             f"/pairings/{pairing.id}#agenda",
+            actor=member,
         )
     return following
 

@@ -60,6 +60,7 @@ def accept_answer(
                 f"{member.name} accepted your answer to \u201c{request.title}\u201d. "
                 "Your pairing begins.",
                 f"/pairings/{pairing.id}",
+                actor=member,
             )
             emails.accepted(request, pairing, matched.chosen, matched.others)
     except IntegrityError as exc:
