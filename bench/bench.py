@@ -208,6 +208,7 @@ def server_env(port: int, database: Path) -> dict[str, str]:
     env.update(
         SECRET_KEY=secrets.token_hex(32),
         SITE_URL=f"http://{HOST}:{port}",
+        ALLOW_HTTP="true",  # production mode on plain http, on this machine
         TRUSTED_HOSTS=HOST,
         RATELIMIT_ENABLED="false",
         DATABASE_URL=f"sqlite:///{database}",

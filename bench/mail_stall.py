@@ -180,6 +180,7 @@ class Deployment:
         env.update(
             SECRET_KEY=secrets.token_hex(32),
             SITE_URL=f"http://{HOST}:{self.port}",
+            ALLOW_HTTP="true",  # production mode on plain http, on this machine
             TRUSTED_HOSTS=HOST,
             RATELIMIT_ENABLED="false",
             DATABASE_URL=f"sqlite:///{folder / (name + '.sqlite3')}",

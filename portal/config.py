@@ -59,6 +59,7 @@ def load_settings() -> dict:
         "PAGES_DIR": env("PAGES_DIR") or str(PROJECT_ROOT / "content" / "pages"),
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "ALLOW_HTTP": _flag("ALLOW_HTTP", False),
         # Rate limits in Flask-Limiter's notation; per IP unless the name says account.
         # Joins that succeed, per address; attempts (typos included) more loosely.
         "RATELIMIT_JOIN": env("RATELIMIT_JOIN") or "5 per hour;20 per day",
@@ -98,6 +99,16 @@ def finalise(config: dict, *, production: bool, instance_path: str) -> None:
     if site.scheme not in ("http", "https") or not site.hostname:
         raise ConfigError(
             f"SITE_URL must look like https://example.org, not {config['SITE_URL']!r}."
+        )
+
+    # Production cookies are Secure and __Host-: over http:// a browser never sends them
+    # back, and every form would say "Your form expired". Refuse, unless asked for a trial.
+    config["SECURE_COOKIES"] = production and site.scheme == "https"
+    if production and site.scheme == "http" and not config.get("ALLOW_HTTP"):
+        raise ConfigError(
+            f"SITE_URL is {config['SITE_URL']}: in production it must be https://, because "
+            "sign-in cookies are only sent over HTTPS. For a trial on a private network, "
+            "set ALLOW_HTTP=true (cookies are then not secure)."
         )
 
     if production and not config.get("TRUSTED_HOSTS"):

@@ -115,7 +115,7 @@ def _worker(migrated: str) -> subprocess.Popen:
     env = {
         **os.environ,
         "SECRET_KEY": "jobs-test",
-        "SITE_URL": "http://portal.test",
+        "SITE_URL": "https://portal.test",
         "DATABASE_URL": migrated,
         "MAIL_SERVER": "",
     }

@@ -307,7 +307,7 @@ def _worker_env(migrated: str, port: int) -> dict:
     env = {
         **os.environ,
         "SECRET_KEY": "outbox-test",
-        "SITE_URL": "http://portal.test",
+        "SITE_URL": "https://portal.test",
         "DATABASE_URL": migrated,
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(port),

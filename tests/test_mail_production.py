@@ -253,6 +253,7 @@ class Deployment:
         env.update(
             SECRET_KEY=SECRET,
             SITE_URL=self.site,
+            ALLOW_HTTP="true",  # a production start on plain http, on this machine
             TRUSTED_HOSTS="127.0.0.1",
             DATABASE_URL=database,
             RATELIMIT_ENABLED="false",

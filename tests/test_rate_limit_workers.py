@@ -50,6 +50,7 @@ def gunicorn(migrated, app):
         **os.environ,
         "SECRET_KEY": "workers-test",
         "SITE_URL": f"http://127.0.0.1:{port}",
+        "ALLOW_HTTP": "true",  # a production start on plain http, on this machine
         "TRUSTED_HOSTS": "127.0.0.1",
         "DATABASE_URL": migrated,
         "REDIS_URL": REDIS_URL,

@@ -259,3 +259,18 @@ def test_a_cross_site_origin_is_refused_on_posts(production_app):
         client.get("/", base_url=base, headers={"Origin": "https://evil.example"}).status_code
         == 200
     )
+
+
+def test_production_refuses_an_http_site_url_unless_allowed(caplog):
+    """Issue 11, item 13: over http:// the Secure, __Host- cookies never came back, and
+    every form said "Your form expired"."""
+    production = {"TESTING": False, "DEBUG": False, "SECRET_KEY": "k"}
+    with pytest.raises(ConfigError, match="must be https://"):
+        create_app({**production, "SITE_URL": "http://192.168.1.20:8000"})
+    trial = create_app({**production, "SITE_URL": "http://192.168.1.20:8000", "ALLOW_HTTP": True})
+    assert trial.config["SESSION_COOKIE_SECURE"] is False
+    assert trial.config["SESSION_COOKIE_NAME"] == "session"
+    assert "cookies are NOT secure" in caplog.text
+    secure = create_app({**production, "SITE_URL": "https://bharath.club"})
+    assert secure.config["SESSION_COOKIE_SECURE"] is True
+    assert secure.config["SESSION_COOKIE_NAME"] == "__Host-session"

@@ -5,6 +5,7 @@ Flask sends none of these by default; SECURITY.md "Headers" lists what we promis
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, abort, request
@@ -29,15 +30,21 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 def register_security(app: Flask, *, production: bool) -> None:
     """Cookie flags, proxy handling and the headers added to every response."""
+    secure = app.config.get("SECURE_COOKIES", production)
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=production,
+        SESSION_COOKIE_SECURE=secure,
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=production,
+        REMEMBER_COOKIE_SECURE=secure,
     )
-    if production:
+    if production and not secure:
+        logging.getLogger("portal").warning(
+            "ALLOW_HTTP: SITE_URL is http://, so sign-in cookies are NOT secure. "
+            "Use this for a trial on a private network only."
+        )
+    if secure:
         # __Host- cookies are only sent over HTTPS, to this exact host, for every path.
         app.config["SESSION_COOKIE_NAME"] = "__Host-session"
         app.config["SESSION_COOKIE_PATH"] = "/"
@@ -84,7 +91,7 @@ def register_security(app: Flask, *, production: bool) -> None:
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if production:
+        if secure:
             headers.setdefault("Strict-Transport-Security", HSTS)
         # One URL can answer with a page or an htmx fragment: caches must keep them apart.
         response.vary.add("HX-Request")
