@@ -60,6 +60,10 @@ def load_settings() -> dict:
         "PROXY_COUNT": _int("PROXY_COUNT", 0),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "ALLOW_HTTP": _flag("ALLOW_HTTP", False),
+        # What one member may post, after the new-member limits of their first week.
+        "RATELIMIT_REQUESTS": env("RATELIMIT_REQUESTS") or "6 per hour;20 per day",
+        "RATELIMIT_ANSWERS": env("RATELIMIT_ANSWERS") or "20 per hour;60 per day",
+        "RATELIMIT_MESSAGES": env("RATELIMIT_MESSAGES") or "60 per hour;300 per day",
         # Rate limits in Flask-Limiter's notation; per IP unless the name says account.
         # Joins that succeed, per address; attempts (typos included) more loosely.
         "RATELIMIT_JOIN": env("RATELIMIT_JOIN") or "5 per hour;20 per day",

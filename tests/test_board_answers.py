@@ -282,3 +282,20 @@ def test_signed_in_pages_carry_the_csrf_token_for_htmx(app, people, production_a
         page = text(client.get(url, base_url=HTTPS))
         token = hx_headers(page).get("X-CSRFToken")
         assert token and len(token) > 20, url
+
+
+def test_answers_are_limited_per_member(migrated, app, people):
+    """Issue 11, item 2, for answers (requests and messages share the same limit)."""
+    from .factories import make_request
+    from .helpers import JUNIOR, make_app, sign_in
+
+    first = make_request(app, people["senior"], title="Teach me Excel")
+    second = make_request(app, people["fourth"], kind="offering", title="Learn Claude")
+    limited = make_app(migrated, RATELIMIT_ENABLED=True, RATELIMIT_ANSWERS="1 per hour")
+    client = limited.test_client()
+    sign_in(client, JUNIOR)
+    message = "I use it every day and would love to show you how it fits your week."
+    assert client.post(f"/requests/{first}/answers", data={"message": message}).status_code == 303
+    refused = client.post(f"/requests/{second}/answers", data={"message": message})
+    assert refused.status_code == 429
+    assert "Retry-After" in refused.headers

@@ -142,3 +142,24 @@ def test_each_side_agrees_to_show_the_pairing_and_stops(app, pair, as_member, si
     assert stopped.headers["Location"] == f"{pair.page}#sharing"
     assert pairing_row(app, pair.id)[f"{side}_shares"] is False
     assert f"{NAMES[side]}: has not agreed" in text(as_member(other).get(pair.page))
+
+
+def test_a_members_posting_is_limited_and_told_how_long_to_wait(migrated, app, pair):
+    """Issue 11, item 2: after the first week nothing limited posting; a script could
+    send thousands of messages. Only posts that go through count."""
+    from .helpers import SENIOR, make_app, sign_in
+
+    limited = make_app(migrated, RATELIMIT_ENABLED=True, RATELIMIT_MESSAGES="3 per hour")
+    client = limited.test_client()
+    sign_in(client, SENIOR)
+    url = f"{pair.page}/messages"
+    assert client.post(url, data={"body": "   "}).status_code == 422  # not counted
+    for n in range(3):
+        assert client.post(url, data={"body": f"Message number {n}"}).status_code == 303
+    refused = client.post(url, data={"body": "One more"})
+    assert refused.status_code == 429
+    assert "Try again in an hour." in text(refused)
+    assert int(refused.headers["Retry-After"]) > 3000
+    other = limited.test_client()
+    sign_in(other, "ravi@example.com")
+    assert other.post(url, data={"body": "The partner has a turn of their own"}).status_code == 303

@@ -123,3 +123,22 @@ password_guesses_limited = limiter.shared_limit(
     methods=["POST"],
     deduct_when=lambda response: response.status_code == 422,
 )
+
+
+def member_or_address() -> str:
+    """Whose turn a limit counts: the signed-in member's, else the client address."""
+    if current_user.is_authenticated:
+        return f"member:{current_user.id}"
+    return f"ip:{request.remote_addr}"
+
+
+def posting_limited(setting: str):
+    """A per-member limit on something members post (requests, answers, messages):
+    generous for a person, tight for a script. Only what was posted counts; a form sent
+    back with a mistake does not. Answered with 429, saying how long to wait."""
+    return limiter.limit(
+        lambda: config_limit(setting),
+        key_func=member_or_address,
+        methods=["POST"],
+        deduct_when=lambda response: response.status_code in (200, 303),
+    )

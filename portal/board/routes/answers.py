@@ -10,7 +10,7 @@ from portal.board.forms import AnswerForm
 from portal.board.models import Answer
 from portal.board.routes.requests import load_request, request_context
 from portal.extensions import db
-from portal.members.security import verified_required
+from portal.members.security import posting_limited, verified_required
 from portal.web.forms import ActionForm
 from portal.web.htmx import is_htmx, redirect_to
 
@@ -21,6 +21,7 @@ def _back_to(item, message: str, anchor: str = ""):
 
 
 @bp.post("/requests/<int:request_id>/answers")
+@posting_limited("RATELIMIT_ANSWERS")
 @verified_required
 def answer(request_id: int):
     item = load_request(request_id)

@@ -13,7 +13,7 @@ from portal.board.models import Answer, AnswerStatus
 from portal.extensions import db
 from portal.members.forms import parse_tags
 from portal.members.models import Member
-from portal.members.security import verified_required
+from portal.members.security import posting_limited, verified_required
 from portal.tools import catalogue
 from portal.web.caching import BoundedCache, etag_for, serve_page
 from portal.web.forms import ActionForm
@@ -82,6 +82,7 @@ def new_request():
 
 
 @bp.post("/requests/")
+@posting_limited("RATELIMIT_REQUESTS")
 @verified_required
 def post_request():
     form = RequestForm()

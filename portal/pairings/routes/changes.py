@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, render_template, url_for
 from flask_login import current_user, login_required
 
+from portal.members.security import posting_limited
 from portal.pairings import bp, services
 from portal.pairings.forms import (
     EndForm,
@@ -162,6 +163,7 @@ def renew(pairing_id: int):
 
 
 @bp.post("/pairings/<int:pairing_id>/messages")
+@posting_limited("RATELIMIT_MESSAGES")
 @login_required
 def message(pairing_id: int):
     found = load_for_change(pairing_id)
