@@ -67,6 +67,25 @@ def test_a_session_dated_today_is_logged_with_its_agenda_item(app, pair, as_memb
     assert "1 session this quarter" in text(as_member("senior").get(pair.page))
 
 
+def test_the_same_session_posted_twice_is_logged_once(app, pair, as_member):
+    """Issue 11, item 17: 20 identical posts made 20 rows."""
+    data = session_data(agenda_item=str(pair.items[0]))
+    assert as_member("junior").post(f"{pair.page}/sessions", data=data).status_code == 303
+    again = as_member("junior").post(f"{pair.page}/sessions", data=data)
+    assert again.status_code == 409
+    assert "You logged this session a moment ago" in text(again)
+    assert len(entries(app, pair)) == 1
+    other = {**data, "covered": "Formulas for the budget"}
+    assert as_member("junior").post(f"{pair.page}/sessions", data=other).status_code == 303
+    assert len(entries(app, pair)) == 2
+
+
+def test_every_htmx_form_disables_its_button_while_it_is_sent(client):
+    """Issue 11, item 17: a double click sent two posts; htmx now disables the button."""
+    page = text(client.get("/"))
+    assert "<body hx-disabled-elt=\"find button[type='submit']\"" in page
+
+
 def test_a_session_logged_over_htmx_answers_the_session_log(app, pair, as_member):
     response = as_member("senior").post(f"{pair.page}/sessions", data=session_data(), headers=HTMX)
     assert response.status_code == 200

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+
+import sqlalchemy as sa
 
 from portal.clock import local_date, utcnow
 from portal.domain import Conflict, FieldError
@@ -12,6 +14,8 @@ from portal.members.models import Member
 from portal.pairings.models import AgendaItem, Pairing, Quarter, SessionEntry
 from portal.pairings.services.access import lock, open_for_changes, open_quarter
 from portal.web.database import write_transaction
+
+DUPLICATE_WINDOW = timedelta(minutes=10)
 
 
 @dataclass
@@ -50,6 +54,18 @@ def log_session(pairing: Pairing, member: Member, data: SessionInput, today: dat
         lock(pairing)
         quarter = open_quarter(pairing)
         check_session(pairing, quarter, data, today, member)
+        # A double click, or a script: the same entry twice within minutes is one entry.
+        repeat = db.session.scalar(
+            sa.select(SessionEntry.id).where(
+                SessionEntry.pairing_id == pairing.id,
+                SessionEntry.author_id == member.id,
+                SessionEntry.held_on == data.held_on,
+                SessionEntry.covered == data.covered.strip(),
+                SessionEntry.created_at > utcnow() - DUPLICATE_WINDOW,
+            )
+        )
+        if repeat:
+            raise Conflict("You logged this session a moment ago; it is in the log.")
         entry = SessionEntry(
             pairing_id=pairing.id,
             quarter_id=quarter.id,
