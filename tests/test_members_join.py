@@ -688,3 +688,34 @@ def test_twenty_simultaneous_service_joins_with_one_email_make_one_account(app):
     assert len(found) == 19
     assert set(found) == set(created)
     assert count_members(app) == 1
+
+
+# --- names (issue 11, item 12) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("Ravi\u202e reversed", "Ravi reversed"),  # a bidi override: gone
+        ("Ra\u200bvi\u200d Iyer", "Ravi Iyer"),  # zero-width characters: gone
+        ("\uff32\uff41\uff56\uff49  Iyer", "Ravi Iyer"),  # full-width letters, two spaces
+    ],
+)
+def test_a_name_is_cleaned_before_it_is_kept(app, client, typed, kept):
+    assert client.post("/join", data=join_data(name=typed)).status_code == 303
+    assert only_member(app).name == kept
+
+
+@pytest.mark.parametrize("name", ["a former member", "A Former\u200b Member", "Admin"])
+def test_a_name_the_portal_uses_is_refused_and_the_form_kept(app, client, name):
+    response = client.post("/join", data=join_data(name=name))
+    assert response.status_code == 422
+    assert "one the portal uses itself" in field_error(response.get_data(as_text=True), "name")
+    assert "meera@example.com" in response.get_data(as_text=True)
+
+
+def test_a_devanagari_name_makes_a_readable_handle(app, client):
+    assert client.post("/join", data=join_data(name="अनुराग शर्मा")).status_code == 303
+    handle = only_member(app).handle
+    assert handle.startswith("अनुराग-शर्मा-")
+    assert client.get(f"/members/{handle}").status_code == 200

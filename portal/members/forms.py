@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from portal.members.models import LANGUAGES, MEETING_MODES, ROLE_LABELS
+from portal.members.names import clean_name, is_reserved
 from portal.members.passwords import MAX_LENGTH, password_problem
 from portal.notifications.models import NOTICES
 
@@ -87,13 +88,24 @@ def _new_password_field(label: str) -> PasswordField:
     )
 
 
+def not_reserved(form, field) -> None:
+    if field.data and is_reserved(field.data):
+        raise ValidationError("That name is one the portal uses itself. Please choose another.")
+
+
 class ProfileFields:
     """Fields shared by joining and editing the profile."""
 
     name = StringField(
         "Your name",
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
-        validators=[DataRequired("Please tell us your name."), Length(max=80), one_line],
+        # Cleaned before anything else (see members/names.py): what is kept is shown.
+        filters=[lambda value: clean_name(value) if isinstance(value, str) else value],
+        validators=[
+            DataRequired("Please tell us your name."),
+            Length(max=80),
+            one_line,
+            not_reserved,
+        ],
         render_kw={"autocomplete": "name"},
     )
     role = RadioField(

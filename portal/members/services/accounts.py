@@ -6,7 +6,6 @@ Plain functions that take plain values, change rows in one transaction, and rais
 from __future__ import annotations
 
 import logging
-import re
 import secrets
 from dataclasses import dataclass
 
@@ -19,6 +18,7 @@ from portal.domain import FieldError
 from portal.extensions import db
 from portal.members import emails
 from portal.members.models import FORMER_MEMBER, Member, MemberTag, Role
+from portal.members.names import handle_base
 from portal.members.passwords import hash_password, needs_rehash, password_problem, verify_password
 from portal.members.services.sessions import add_session, end_all_sessions, remembered
 from portal.members.signals import member_changed, member_leaving
@@ -47,8 +47,7 @@ def find_by_handle(handle: str) -> Member | None:
 
 
 def _handle_for(name: str) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:24] or "member"
-    return f"{base}-{secrets.token_hex(3)}"
+    return f"{handle_base(name)}-{secrets.token_hex(3)}"
 
 
 def _set_tags(member: Member, teach: list[str], learn: list[str]) -> None:
