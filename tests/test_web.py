@@ -274,3 +274,28 @@ def test_production_refuses_an_http_site_url_unless_allowed(caplog):
     secure = create_app({**production, "SITE_URL": "https://bharath.club"})
     assert secure.config["SESSION_COOKIE_SECURE"] is True
     assert secure.config["SESSION_COOKIE_NAME"] == "__Host-session"
+
+
+def test_a_database_outage_answers_a_friendly_503_signed_in_or_not(app, client, tmp_path):
+    """Issue 11, item 15: with the database down a signed-in member got Werkzeug's bare
+    "Internal Server Error"; the error page itself needed the database."""
+    from .factories import make_member
+    from .helpers import make_app, sign_in
+
+    make_member(app)
+    sign_in(client, "asha@example.com")
+    down = make_app(f"sqlite:///{tmp_path}/no/such/folder/portal.sqlite3")
+    member = down.test_client()
+    member.set_cookie("session", client.get_cookie("session").value)  # signed in
+    answers = [
+        down.test_client().get("/requests/"),  # signed out
+        member.get("/account"),
+        member.get("/"),
+    ]
+    for response in answers:
+        assert response.status_code == 503
+        page = response.get_data(as_text=True)
+        assert "busy for a moment" in page
+        assert "nothing you did is lost" in page
+        assert response.headers["Retry-After"] == "30"
+    assert down.test_client().get("/healthz").status_code == 503

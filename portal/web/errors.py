@@ -5,15 +5,17 @@ A service's refusal (`NotAllowed`, `Conflict`) needs no handling in views: it an
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import secrets
 import time
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask.globals import request_ctx
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 
 from portal.domain import Conflict, NotAllowed
@@ -137,6 +139,32 @@ def register_errors(app: Flask) -> None:
             return error
         return render_error(error.code if error.code in MESSAGES else 500)
 
+    def standalone(code: int, title: str, detail: str, headers: dict | None = None):
+        # From the template alone: context processors read the signed-in member.
+        page = current_app.jinja_env.get_template("errors/standalone.html").render(
+            code=code,
+            title=title,
+            detail=detail,
+            request_id=g.get("request_id"),
+        )
+        return page, code, headers or {}
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(error: Exception):
+        # The database is down, or too busy to answer in time: say so kindly, with a
+        # page that needs neither it nor Redis (the usual one reads the member).
+        with contextlib.suppress(Exception):  # it is down: there may be nothing to undo
+            db.session.rollback()
+        log.warning("Database unavailable on %s %s: %s", request.method, request.path, error)
+        return standalone(
+            503,
+            "We're busy for a moment",
+            "We couldn't reach our database just now. Please try again in half a minute; "
+            "nothing you did is lost.",
+            {"Retry-After": "30"},
+        )
+
     @app.errorhandler(InternalServerError)
     def server_error(error: InternalServerError):
         # Flask calls this for any unhandled exception (outside testing, where it propagates).
@@ -149,4 +177,8 @@ def register_errors(app: Flask) -> None:
                 request.path,
                 exc_info=original,
             )
-        return render_error(500)
+        try:
+            return render_error(500)
+        except Exception:  # noqa: BLE001 - the page itself failed (the database is down?)
+            log.exception("The error page could not be rendered")
+            return standalone(500, *MESSAGES[500])
