@@ -126,3 +126,11 @@ def finalise(config: dict, *, production: bool, instance_path: str) -> None:
     config["SQLALCHEMY_DATABASE_URI"] = url
 
     config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
+    if config.get("REDIS_URL"):
+        # Redis down or frozen must not take sign-in and joining with it: short timeouts,
+        # and each worker counts on its own until Redis answers again (Flask-Limiter logs
+        # the switch; /healthz reports Redis).
+        config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
+        config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
+        )

@@ -9,7 +9,7 @@ import pytest
 from portal import ConfigError, create_app
 from portal.web.security import CONTENT_SECURITY_POLICY
 
-from .helpers import HTMX, ROOT, make_app
+from .helpers import HTMX, PASSWORD, ROOT, make_app
 
 PAGES = ["/", "/essays/", "/essays/teaching-upward", "/about", "/feed.xml", "/robots.txt", "/nope"]
 
@@ -299,3 +299,34 @@ def test_a_database_outage_answers_a_friendly_503_signed_in_or_not(app, client, 
         assert "nothing you did is lost" in page
         assert response.headers["Retry-After"] == "30"
     assert down.test_client().get("/healthz").status_code == 503
+
+
+def test_redis_down_leaves_sign_in_working_and_the_health_check_says_so(migrated, app):
+    """Issue 11, item 16: with Redis down every join and sign-in was a 500."""
+    import time
+
+    from .factories import make_member
+    from .helpers import free_port, make_app
+
+    make_member(app)
+    down = make_app(
+        migrated, RATELIMIT_ENABLED=True, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0"
+    )
+    client = down.test_client()
+    start = time.monotonic()
+    wrong = client.post("/login", data={"email": "asha@example.com", "password": "not it at all"})
+    right = client.post("/login", data={"email": "asha@example.com", "password": PASSWORD})
+    assert (wrong.status_code, right.status_code) == (422, 303)
+    assert time.monotonic() - start < 5  # short timeouts, not a hang per request
+    health = client.get("/healthz")
+    assert health.status_code == 200  # degraded (each worker counts alone), not down
+    assert health.get_json()["redis"] == "unreachable"
+
+
+def test_the_health_check_reports_a_redis_that_answers(migrated, app):
+    import os
+
+    from .helpers import make_app
+
+    up = make_app(migrated, REDIS_URL=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
+    assert up.test_client().get("/healthz").get_json()["redis"] == "ok"

@@ -103,6 +103,21 @@ def healthz():
     if not database_answers():
         return {"status": "unavailable", "database": "unreachable"}, 503
     try:
-        return {"status": "ok", "database": "ok", "mail": queue_health()}, 200
+        health = {"status": "ok", "database": "ok", "mail": queue_health()}
     finally:
         db.session.close()
+    if current_app.config.get("REDIS_URL"):
+        # Shared rate limits: without Redis each worker counts alone (degraded, not down).
+        health["redis"] = "ok" if redis_answers(current_app.config["REDIS_URL"]) else "unreachable"
+    return health, 200
+
+
+def redis_answers(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(
+            redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5).ping()
+        )
+    except redis.RedisError:
+        return False
