@@ -124,6 +124,18 @@ def finalise(config: dict, *, production: bool, instance_path: str) -> None:
         if url.startswith(prefix):
             url = "postgresql+psycopg://" + url[len(prefix) :]
     config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("postgresql"):
+        # Nothing waits longer than a person would, or than gunicorn's 30 s: a held row
+        # lock or a runaway query ends in the friendly "busy" page (503), not a killed
+        # worker and a bare 500.
+        options = config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+        options.setdefault(
+            "connect_args",
+            {
+                "connect_timeout": 5,
+                "options": "-c lock_timeout=5000 -c statement_timeout=15000",
+            },
+        )
 
     config["RATELIMIT_STORAGE_URI"] = config.get("REDIS_URL") or "memory://"
     if config.get("REDIS_URL"):

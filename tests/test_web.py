@@ -330,3 +330,51 @@ def test_the_health_check_reports_a_redis_that_answers(migrated, app):
 
     up = make_app(migrated, REDIS_URL=os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
     assert up.test_client().get("/healthz").get_json()["redis"] == "ok"
+
+
+def test_no_database_wait_outlasts_a_person(app):
+    """Issue 11, item 14: a 40 s row lock hung posts until gunicorn killed the worker.
+    PostgreSQL gives up on a lock after 5 s and on a statement after 15 s (the page then
+    says "busy", 503); SQLite waits its busy timeout of 5 s for the write lock."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            assert db.session.execute(sa.text("SHOW lock_timeout")).scalar() == "5s"
+            assert db.session.execute(sa.text("SHOW statement_timeout")).scalar() == "15s"
+        else:
+            assert db.session.execute(sa.text("PRAGMA busy_timeout")).scalar() == 5000
+        db.session.rollback()
+
+
+def test_a_write_held_up_by_a_lock_answers_busy_not_a_hang(migrated, app, client, tmp_path):
+    """Another connection holds the board's row (PostgreSQL) or the write lock (SQLite)
+    for longer than the wait allows: the post answers the friendly 503, and nothing of
+    it is written."""
+    import sqlalchemy as sa
+
+    from portal.board.models import BoardState, PairingRequest
+    from portal.extensions import db
+
+    from .factories import new_member
+    from .helpers import form_data, sign_in
+
+    email, _ = new_member(app, "senior", season=True)
+    sign_in(client, email)
+    data = form_data(title="Teach me pivot tables")
+    with app.app_context():
+        holder = db.engine.connect()
+        holder.begin()
+        holder.execute(sa.update(BoardState).values(version=BoardState.version + 1))
+        try:
+            response = client.post("/requests/", data=data)
+        finally:
+            holder.rollback()
+            holder.close()
+        assert response.status_code == 503
+        assert "busy for a moment" in response.get_data(as_text=True)
+        titles = db.session.scalars(sa.select(PairingRequest.title)).all()
+        assert "Teach me pivot tables" not in titles
+        db.session.rollback()
