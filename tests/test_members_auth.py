@@ -845,3 +845,68 @@ def test_a_sign_in_form_with_its_token_gets_through_csrf(production_app):
     )
     assert response.status_code == 422
     assert "don't match" in unescaped(response)
+
+
+# --- what an emailed link may do, and for how long (issue 11, item 9) ---------------
+
+
+def _signed_in(client) -> bool:
+    return client.get("/account").status_code == 200
+
+
+def test_a_confirmation_opened_elsewhere_after_ten_minutes_confirms_but_signs_no_one_in(app, smtp):
+    join(app.test_client())
+    link = smtp.link(ASHA, "/verify/")
+    import time_machine
+
+    with time_machine.travel(datetime.now(UTC) + timedelta(minutes=11), tick=False):
+        elsewhere = app.test_client()
+        response = elsewhere.post(link)
+        assert response.status_code == 303
+        assert response.headers["Location"] == "/login"
+        assert not _signed_in(elsewhere)
+    with app.app_context():
+        assert services.find_by_email(ASHA).is_verified
+
+
+def test_a_confirmation_signs_in_the_browser_that_joined_even_later(app, smtp):
+    joiner = app.test_client()
+    join(joiner)
+    link = smtp.link(ASHA, "/verify/")
+    import time_machine
+
+    with time_machine.travel(datetime.now(UTC) + timedelta(hours=5), tick=False):
+        response = joiner.post(link)
+        assert response.headers["Location"] == "/account"
+        assert _signed_in(joiner)
+
+
+def test_a_confirmation_signs_in_anywhere_within_ten_minutes(app, smtp):
+    join(app.test_client())
+    link = smtp.link(ASHA, "/verify/")
+    phone = app.test_client()
+    assert phone.post(link).headers["Location"] == "/account"
+    assert _signed_in(phone)
+
+
+def test_an_email_change_spends_earlier_reset_links(app, client, smtp):
+    join(app.test_client())
+    with app.app_context():
+        member = services.find_by_email(ASHA)
+        member.email_verified_at = datetime.now(UTC).replace(tzinfo=None)
+        from portal.extensions import db
+
+        db.session.commit()
+    client.post("/reset", data={"email": ASHA})
+    reset = smtp.link(ASHA, "/reset/")
+    assert client.get(reset).status_code == 200  # good, before the change
+    sign_in(client, ASHA)
+    client.post(
+        "/account/email",
+        data={"email-email": "asha.new@example.org", "email-current_password": PASSWORD},
+    )
+    confirm = smtp.link("asha.new@example.org", "/verify/")
+    assert client.post(confirm).status_code == 303
+    stale = app.test_client().get(reset)
+    assert stale.status_code == 400
+    assert "already been used, or the password has changed" in unescaped(stale)

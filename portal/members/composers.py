@@ -32,7 +32,7 @@ def _verify(to: str, data: dict) -> mail.Composed:
         raise mail.Drop("already confirmed")
     elif services.email_key(to) != member.email_key:
         raise mail.Drop("the member's address changed")
-    token = services.verify_token(member, new)
+    token = services.verify_token(member, new, browser=data.get("browser"))
     return mail.Composed(
         "Please confirm your email address",
         mail.render(

@@ -14,10 +14,17 @@ from portal.members.models import Member
 from portal.web.templating import absolute_url
 
 
-def verification(member: Member, email: str | None = None) -> None:
-    """A link confirming the member's address, or (with `email`) a new one."""
+def verification(member: Member, email: str | None = None, browser: str | None = None) -> None:
+    """A link confirming the member's address, or (with `email`) a new one. `browser`
+    names the browser that joined: the link signs in there, and elsewhere only while
+    it is as fresh as a sign-in link."""
     mail.queue_composed(
-        "verify", email or member.email, member_id=member.id, member=member.id, email=email
+        "verify",
+        email or member.email,
+        member_id=member.id,
+        member=member.id,
+        email=email,
+        browser=browser,
     )
 
 

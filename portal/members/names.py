@@ -18,8 +18,11 @@ RESERVED = {FORMER_MEMBER, "former member", "admin", "administrator", "moderator
 
 def clean_name(value: str) -> str:
     text = unicodedata.normalize("NFKC", value)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf"))
-    return " ".join(text.split())
+    # Line breaks stay, for the one-line rule to refuse with a message.
+    text = "".join(
+        ch for ch in text if ch in "\r\n" or unicodedata.category(ch) not in ("Cc", "Cf")
+    )
+    return re.sub(r"[^\S\r\n]+", " ", text).strip()
 
 
 def is_reserved(name: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
@@ -58,6 +60,7 @@ def join():
             meeting_mode=form.meeting_mode.data,
             timezone=form.timezone.data,
             joined_from=_essay_slug(form.from_essay.data),
+            browser=_browser_mark(),
         )
     except services.FieldError as error:
         getattr(form, error.field).errors = [error.message]
@@ -66,6 +69,13 @@ def join():
     # A new member's confirmation, or a note to the address's owner, is queued with it.
     session["welcome"] = {"role": form.role.data, "email": form.email.data.strip()}
     return _to_welcome()
+
+
+def _browser_mark() -> str:
+    """A random mark kept in this browser's session (whether or not the address was
+    new, so the cookie tells nothing): the confirmation link signs in where it matches."""
+    session["join_browser"] = secrets.token_hex(8)
+    return session["join_browser"]
 
 
 def _to_welcome():
@@ -111,7 +121,10 @@ def confirm_email(token: str):
     signed_in_as = current_user.id if current_user.is_authenticated else None
     try:
         member, session_token = services.confirm_email(
-            token, user_agent=user_agent(), signed_in_as=signed_in_as
+            token,
+            user_agent=user_agent(),
+            signed_in_as=signed_in_as,
+            browser=session.get("join_browser"),
         )
     except services.AlreadyConfirmed:
         return render_template("members/already_confirmed.html")
@@ -119,6 +132,10 @@ def confirm_email(token: str):
         return render_template("members/link_problem.html", message=str(error)), 400
     if session_token:
         sign_in_here(member, session_token)
+    elif signed_in_as != member.id:
+        # Confirmed; but an old link opened elsewhere signs nobody in.
+        flash("Your email address is confirmed. Sign in to continue.", "success")
+        return redirect_to(url_for("members.login"))
     flash("Your email address is confirmed. Welcome to the club!", "success")
     return redirect_to(url_for("members.account"))
 

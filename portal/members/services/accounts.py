@@ -76,6 +76,7 @@ def join(
     meeting_mode: str = "video",
     timezone: str = "Asia/Kolkata",
     joined_from: str | None = None,
+    browser: str | None = None,
 ) -> JoinResult:
     """Create a member, or find the one who already has this email (any case).
 
@@ -115,14 +116,14 @@ def join(
     _set_tags(member, can_teach, wants_to_learn)
     try:
         with write_transaction():
-            _add_with_confirmation(member)
+            _add_with_confirmation(member, browser)
     except IntegrityError:
         db.session.rollback()
         existing = find_by_email(email)
         if existing is None:  # the clash was on the handle: try once more with another
             member.handle = _handle_for(name)
             with write_transaction():
-                _add_with_confirmation(member)
+                _add_with_confirmation(member, browser)
             return JoinResult(member, None)
         _tell_owner(existing)
         return JoinResult(None, existing)
@@ -138,10 +139,10 @@ def _tell_owner(member: Member) -> None:
         db.session.rollback()
 
 
-def _add_with_confirmation(member: Member) -> None:
+def _add_with_confirmation(member: Member, browser: str | None) -> None:
     db.session.add(member)
     db.session.flush()
-    emails.verification(member)
+    emails.verification(member, browser=browser)
 
 
 def authenticate(email: str, password: str) -> Member | None:

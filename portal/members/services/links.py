@@ -4,6 +4,7 @@ signed, short-lived and spent once, even by two requests at the same moment."""
 from __future__ import annotations
 
 import logging
+import time
 
 from portal.clock import utcnow
 from portal.domain import FieldError
@@ -25,7 +26,9 @@ def _locked(member_id) -> Member | None:
     return None if member is None or member.deleted_at else member
 
 
-def verify_token(member: Member, new_email: str | None = None) -> str:
+def verify_token(
+    member: Member, new_email: str | None = None, *, browser: str | None = None
+) -> str:
     """A link confirming the member's email, or (with `new_email`) a change to it.
     It names the address it confirms, the address the member had when it was sent,
     and their password's age: a password change spends it."""
@@ -37,6 +40,8 @@ def verify_token(member: Member, new_email: str | None = None) -> str:
             "e": target,
             "c": member.email_key,
             "p": tokens.fingerprint(tokens.stamp(member.password_changed_at)),
+            "b": browser,  # the joining browser's mark (its session has the same)
+            "t": int(time.time()),
         },
     )
 
@@ -92,9 +97,13 @@ def check_sign_in_link(token: str) -> None:
         raise tokens.TokenError("This sign-in link has already been used.")
 
 
-def confirm_email(token: str, *, user_agent: str = "", signed_in_as: int | None = None):
-    """Confirm the address in the token and, unless that member is already signed in
-    here, start a session. Returns (member, session token or None). Spent once done."""
+def confirm_email(
+    token: str, *, user_agent: str = "", signed_in_as: int | None = None, browser: str | None = None
+):
+    """Confirm the address in the token. It also signs in (a new session) the browser
+    that joined, or any browser within a sign-in link's 10 minutes; after that, whoever
+    holds the link confirms the address but must sign in themselves. Returns (member,
+    session token or None). Spent once done."""
     data = tokens.read_token("verify", token, tokens.VERIFY_MAX_AGE)
     with write_transaction():
         member = _locked(data.get("m"))
@@ -105,14 +114,16 @@ def confirm_email(token: str, *, user_agent: str = "", signed_in_as: int | None 
             member.email_key = target
         member.email_verified_at = utcnow()
         session_token = None
-        if signed_in_as != member.id:
+        joined_here = bool(browser) and data.get("b") == browser
+        fresh = time.time() - data.get("t", 0) <= tokens.SIGN_IN_MAX_AGE
+        if signed_in_as != member.id and (joined_here or fresh):
             session_token = add_session(member, remember=False, user_agent=user_agent)
     return member, session_token
 
 
 def reset_token(member: Member) -> str:
     return tokens.make_token(
-        "reset", {"m": member.id, "p": tokens.fingerprint(member.password_hash)}
+        "reset", {"m": member.id, "p": tokens.fingerprint(member.password_hash, member.email_key)}
     )
 
 
@@ -123,7 +134,7 @@ def member_for_reset(token: str) -> Member:
     if (
         member is None
         or member.deleted_at
-        or data.get("p") != tokens.fingerprint(member.password_hash)
+        or data.get("p") != tokens.fingerprint(member.password_hash, member.email_key)
     ):
         raise tokens.TokenError("This link has already been used, or the password has changed.")
     return member
@@ -135,7 +146,9 @@ def reset_password(token: str, password: str) -> Member:
     problem = None
     with write_transaction():
         member = _locked(data.get("m"))
-        if member is None or data.get("p") != tokens.fingerprint(member.password_hash):
+        if member is None or data.get("p") != tokens.fingerprint(
+            member.password_hash, member.email_key
+        ):
             raise tokens.TokenError("This link has already been used, or the password has changed.")
         problem = password_problem(password, email=member.email, name=member.name)
         if problem is None:
