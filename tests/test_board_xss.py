@@ -44,7 +44,7 @@ MARKDOWN_TAGS = {
 }  # fmt: skip
 TEMPLATE_HX = {
     "hx-get", "hx-post", "hx-target", "hx-swap", "hx-swap-oob", "hx-trigger", "hx-push-url",
-    "hx-headers", "hx-disable", "hx-select",
+    "hx-headers", "hx-disable", "hx-select", "hx-disabled-elt",
 }  # fmt: skip
 URL_ATTRIBUTES = {
     "href", "src", "action", "formaction", "data", "poster", "background", "cite",
