@@ -462,3 +462,22 @@ def test_the_demo_is_refused_in_production_unless_forced(app, production_app):
     assert outbox_rows(live) == []
     forced = live.test_cli_runner().invoke(args=["board", "demo", "--members", "4", "--force"])
     assert forced.exit_code == 0, forced.output
+
+
+def test_the_demo_reads_as_its_people_would_write(app, runner):
+    """Issue 11, item 27: "Help me use Prompt writing for board notes", "Message 1…4"."""
+    import sqlalchemy as sa
+
+    from portal.board.models import PairingRequest
+    from portal.pairings.models import Message
+
+    assert (
+        runner.invoke(args=["board", "demo", "--members", "8", "--requests", "12"]).exit_code == 0
+    )
+    with app.app_context():
+        titles = db.session.scalars(sa.select(PairingRequest.title)).all()
+        messages = db.session.scalars(sa.select(Message.body)).all()
+    assert len(set(titles)) > 6  # varied, not one pattern
+    assert not [t for t in titles if t.startswith(("Help me use ", "I can teach "))]
+    assert messages and not [m for m in messages if m.startswith("Message ")]
+    assert len(set(messages)) == len(messages)

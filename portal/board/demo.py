@@ -47,6 +47,20 @@ OFFERING = [
     "I have taught {tool} to my parents and two managers. Bring one real task and we'll "
     "do it together; tell me where my approach misses how your world works.",
 ]
+# Titles as people write them: a question, a wish, an offer (not a template's echo).
+SEEKING_TITLES = [
+    "{tool} for {purpose}: where do I start?",
+    "Show me how {tool} could help with {purpose}",
+    "A patient guide to {tool}, please",
+    "Learning {tool} on my own work ({purpose})",
+    "Is {tool} worth it for {purpose}? Teach me",
+]
+OFFERING_TITLES = [
+    "I'll teach {tool}, using your real {purpose}",
+    "{tool} from scratch, at your pace",
+    "Learn {tool} with me: {purpose} made quicker",
+    "Weekend sessions on {tool}, for anyone who asks",
+]
 FIELDS = ["banking", "manufacturing", "accounts", "sales", "teaching", "public service"]
 # Answers to a senior's request come from someone who can teach, and the other way round.
 ANSWERS = {
@@ -107,10 +121,8 @@ def fill(
             )
             posted = now - timedelta(minutes=(requests - n) * 37 + rng.randint(0, 30))
             in_person = rng.random() < 0.25
-            title = (
-                f"Help me use {tool.name} for {purpose}"
-                if kind is Kind.SEEKING
-                else f"I can teach {tool.name} for {purpose}"
+            title = rng.choice(SEEKING_TITLES if kind is Kind.SEEKING else OFFERING_TITLES).format(
+                tool=tool.name, purpose=purpose
             )
             request_id = first_request + n
             status = Status.OPEN if rng.random() < 0.8 else Status.MATCHED

@@ -15,6 +15,13 @@ from portal.pairings import services
 from portal.pairings.models import Pairing, Quarter
 from portal.web.database import write_transaction
 
+MESSAGES = [
+    "Saturday at ten still works for me. Shall we use last month's budget sheet as our example?",
+    "Yes, I'll bring it. Could you send the link for the call?",
+    "Sent. I've also added three formulas to the agenda that we might try first.",
+    "Thank you. I tried two of them on my own already: one worked, one didn't. Let's start there.",
+    "Good idea. And next time, tell me how you decide which numbers the board sees.",
+]
 TOOLS = ["ChatGPT", "Excel", "Google Sheets", "Canva", "Notion", "WhatsApp Business"]
 COVERED = [
     "Walked through a real task from start to finish",
@@ -99,7 +106,7 @@ def make_pairing(
             services.renew(pairing, senior, TOOLS[number % len(TOOLS)])
     for n in range(messages):
         author = (senior, junior)[n % 2]
-        services.post_message(pairing, author, f"Message {n + 1}: see you on Saturday at ten?")
+        services.post_message(pairing, author, MESSAGES[n % len(MESSAGES)])
     services.set_sharing(pairing, senior, True)
     services.set_sharing(pairing, junior, True)
     return pairing
