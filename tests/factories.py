@@ -167,7 +167,8 @@ def complete_quarter(app, pairing_id: int, reflection: dict = REFLECTION) -> Non
         found = db.session.get(Pairing, pairing_id)
         sides = (found.senior_id, found.junior_id)
     for member_id in sides:
-        as_service(app, pairing_id, member_id, pairings.reflect, *reflection.values())
+        texts = (reflection["learned"], reflection["taught"], reflection["next_quarter"])
+        as_service(app, pairing_id, member_id, pairings.reflect, *texts, True)  # early
 
 
 def ready(app, pair: Pair, name: str, side: str = "senior", **data) -> tuple:

@@ -49,6 +49,8 @@ REFLECTION = {
     "learned": "How to ask for a first draft and then push back on it.",
     "taught": "Which numbers in a board note a chairman reads first.",
     "next_quarter": "Spreadsheets with formulas we can both check.",
+    # Test pairings begin today, so their reflections come early (issue 11, item 22).
+    "finish_early": "y",
 }
 
 

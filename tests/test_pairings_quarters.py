@@ -9,12 +9,15 @@ says how a change answers: plain form and htmx, 422 / 403 / 409)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
+from portal.clock import utcnow
 from portal.extensions import db
 from portal.members.models import Member
-from portal.pairings.models import PairingStatus, Reflection
+from portal.pairings.models import PairingStatus, Quarter, Reflection
 
 from .factories import complete_quarter, log_entry, ready
 from .helpers import (
@@ -146,6 +149,86 @@ def test_a_reflection_on_a_complete_quarter_is_refused(app, pair, as_member):
     response = as_member("senior").post(f"{pair.page}/reflection", data=REFLECTION)
     assert response.status_code == 409
     assert snapshot(app) == before
+
+
+# --- an early reflection is asked about (issue 11, item 22) -------------------------------
+
+ON_TIME = {name: value for name, value in REFLECTION.items() if name != "finish_early"}
+
+
+def began_days_ago(app, pair, days: int) -> None:
+    with app.app_context():
+        db.session.execute(
+            sa.update(Quarter)
+            .where(Quarter.pairing_id == pair.id)
+            .values(started_at=utcnow() - timedelta(days=days))
+        )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_a_reflection_on_the_first_day_asks_before_finishing_early(
+    app, pair, as_member, smtp, htmx
+):
+    before = snapshot(app)
+    headers = HTMX if htmx else {}
+    response = as_member("senior").post(f"{pair.page}/reflection", data=ON_TIME, headers=headers)
+    assert response.status_code == 422
+    page = text(response)
+    error = page.split('id="finish_early-error">', 1)[1].split("</p>", 1)[0]
+    assert error.startswith("It&#39;s early to reflect") or error.startswith("It's early")
+    assert "no sessions so far" in error and "after your third session" in error
+    assert 'name="finish_early"' in page and 'aria-invalid="true"' in page
+    for value in ON_TIME.values():  # nothing typed is lost
+        assert value in page
+    assert snapshot(app) == before
+    assert notices(app, pair, pair.junior) == []
+    assert smtp.to(JUNIOR) == []
+
+
+def test_saying_so_finishes_early_and_both_reflections_complete_the_quarter(app, pair, as_member):
+    as_member("junior").post(f"{pair.page}/reflection", data={**ON_TIME, "finish_early": "y"})
+    response = as_member("senior").post(
+        f"{pair.page}/reflection", data={**ON_TIME, "finish_early": "y"}
+    )
+    assert response.status_code == 303
+    assert quarters(app, pair)[0]["completed_at"] is not None
+
+
+def test_an_early_quarter_says_when_reflections_open(app, pair, as_member):
+    page = text(as_member("senior").get(pair.page))
+    reflections = page.split('id="reflections"', 1)[1].split("</section>", 1)[0]
+    with app.app_context():
+        started = db.session.scalar(sa.select(Quarter.started_at))
+    opens = (started + timedelta(hours=5, minutes=30)).date() + timedelta(days=61)
+    assert f'Reflections open on <time datetime="{opens.isoformat()}">' in reflections
+    assert "after your third session (none logged so far)" in reflections
+    assert "We are finishing this quarter early" in reflections
+
+
+def test_after_the_third_session_a_reflection_is_on_time(app, pair, as_member):
+    for n in range(3):
+        log_entry(app, pair.id, pair.senior, covered=f"Session {n + 1}")
+    page = text(as_member("senior").get(pair.page))
+    assert "We are finishing this quarter early" not in page
+    assert "Reflections open on" not in page
+    response = as_member("senior").post(f"{pair.page}/reflection", data=ON_TIME)
+    assert response.status_code == 303
+
+
+def test_two_sessions_are_still_early(app, pair, as_member):
+    for n in range(2):
+        log_entry(app, pair.id, pair.senior, covered=f"Session {n + 1}")
+    response = as_member("senior").post(f"{pair.page}/reflection", data=ON_TIME)
+    assert response.status_code == 422
+    assert "2 sessions so far" in text(response)
+
+
+@pytest.mark.parametrize(("days", "status"), [(60, 422), (62, 303)])
+def test_in_the_quarters_last_month_a_reflection_is_on_time(app, pair, as_member, days, status):
+    began_days_ago(app, pair, days)
+    response = as_member("junior").post(f"{pair.page}/reflection", data=ON_TIME)
+    assert response.status_code == status
 
 
 # --- renewing -----------------------------------------------------------------------------

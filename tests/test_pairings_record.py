@@ -99,6 +99,7 @@ def reflect(client, pairing_id: int, who: str, quarter: int) -> None:
                 "learned": mark(who, "learned", quarter),
                 "taught": mark(who, "taught", quarter),
                 "next_quarter": mark(who, "next", quarter),
+                "finish_early": "y",
             },
         )
     )

@@ -92,9 +92,17 @@ def make_pairing(
         last = number == quarters
         if not last or complete_last:
             learned = f"How {senior.name} decides."
-            services.reflect(pairing, junior, learned, f"{tool}, step by step.", "Next tool.")
+            # The demo's quarters are back-dated; the newest may still be early.
             services.reflect(
-                pairing, senior, f"{tool} on my own work.", "How I review a draft.", "Keep going."
+                pairing, junior, learned, f"{tool}, step by step.", "Next tool.", finish_early=True
+            )
+            services.reflect(
+                pairing,
+                senior,
+                f"{tool} on my own work.",
+                "How I review a draft.",
+                "Keep going.",
+                finish_early=True,
             )
             with write_transaction():  # the quarter ended back then, not today
                 db.session.execute(

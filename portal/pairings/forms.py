@@ -79,6 +79,8 @@ class ReflectionForm(FlaskForm):
     next_quarter = _reflection_field(
         "What to do next quarter", "A next tool, a change of pace, or a reason to stop here."
     )
+    # Asked only while reflecting is early (see services.reflection_window).
+    finish_early = BooleanField("We are finishing this quarter early")
 
 
 class EndForm(FlaskForm):

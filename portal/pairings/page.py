@@ -37,7 +37,7 @@ SECTIONS = {
     ),
     "reflections": (
         "pairings/_reflections.html",
-        ("pairing", "current", "reflections", "side", "can_change", "tools")
+        ("pairing", "current", "reflections", "side", "can_change", "tools", "window")
         + ("reflection_form", "end_form", "renew_form"),
     ),
     "messages": (
@@ -59,6 +59,7 @@ EVERYTHING = (
     "entries",
     "sessions_by_quarter",
     "reflections",
+    "window",
     "messages",
     "side",
     "partner",
@@ -177,6 +178,13 @@ class PairingPage:
     @cached_property
     def reflections(self):
         return services.reflections([q.id for q in self.quarters])
+
+    @cached_property
+    def window(self):
+        """When reflecting on the quarter under way stops being early (members only)."""
+        if not self.can_change or self.current is None or self.current.is_complete:
+            return None
+        return services.reflection_window(self.current, self.viewer)
 
     @cached_property
     def messages(self):

@@ -213,6 +213,9 @@ def reflect(page: Page, learned: str, taught: str, next_quarter: str, message: s
     form.get_by_label("What I learned").fill(learned)
     form.get_by_label("What I taught").fill(taught)
     form.get_by_label("What to do next quarter").fill(next_quarter)
+    early = form.get_by_label("We are finishing this quarter early")
+    if early.count():  # the quarter began today: before its third session, it's early
+        early.check()
     submit(
         page,
         form.get_by_role("button", name="Save my reflection"),
@@ -586,7 +589,9 @@ def test_a_completed_quarter_offers_no_more_logging(page: Page, live_server, bas
     with live_server.app.app_context():
         junior = db.session.get(Member, junior_id)
         found = db.session.get(Pairing, pairing_id)
-        pairings.reflect(found, junior, "Patience.", "Prompts.", "Copilot in Excel.")
+        pairings.reflect(
+            found, junior, "Patience.", "Prompts.", "Copilot in Excel.", finish_early=True
+        )
     path = f"/pairings/{pairing_id}"
     how = {"js_enabled": js_enabled, "url": f"{base_url}{path}"}
     sign_in_browser(page, senior_email, path)
@@ -605,6 +610,44 @@ def test_a_completed_quarter_offers_no_more_logging(page: Page, live_server, bas
     expect(page.get_by_role("button", name="Save my goal")).to_have_count(0)
     expect(page.get_by_role("button", name="Add to the agenda")).to_have_count(0)
     expect(log_form(page)).to_have_count(0)
+
+
+def test_an_early_reflection_is_asked_about_and_keeps_what_was_typed(
+    page: Page, live_server, base_url, js_enabled
+):
+    """On a quarter's first day a reflection is early (issue 11, item 22): saving it
+    without saying so answers 422 beside the box, with the text kept; ticking it saves."""
+    senior_email, senior_id = new_member(live_server.app, "senior", SENIOR_NAME)
+    _, junior_id = new_member(live_server.app, "junior", JUNIOR_NAME)
+    pairing_id = start_pairing(live_server, senior_id, junior_id)
+    path = f"/pairings/{pairing_id}"
+    how = {"js_enabled": js_enabled, "url": f"{base_url}{path}"}
+    sign_in_browser(page, senior_email, path)
+    form = page.locator("#reflections form").filter(has_text="Save my reflection")
+    expect(page.locator("#reflection-early")).to_contain_text("Reflections open on")
+    form.get_by_label("What I learned").fill("Where the shortcuts are.")
+    form.get_by_label("What I taught").fill("Which numbers matter.")
+    form.get_by_label("What to do next quarter").fill("Stop here: a new role.")
+    submit(
+        page,
+        form.get_by_role("button", name="Save my reflection"),
+        anchor="reflections",
+        status=422,
+        **how,
+    )
+    form = page.locator("#reflections form").filter(has_text="Save my reflection")
+    early = form.get_by_label("We are finishing this quarter early")
+    expect(early).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#finish_early-error")).to_contain_text("It's early to reflect")
+    expect(form.get_by_label("What I learned")).to_have_value("Where the shortcuts are.")
+    early.check()
+    submit(
+        page,
+        form.get_by_role("button", name="Save my reflection"),
+        anchor="reflections",
+        message="Your reflection is saved. Your partner's is still to come.",
+        **how,
+    )
 
 
 # --- accessibility ---------------------------------------------------------------------
@@ -640,7 +683,9 @@ def test_the_pairing_page_has_no_accessibility_violations(axe_page: Page, live_s
             data = pairings.SessionInput(held_on=today, agenda_item_id=None, covered=covered)
             pairings.log_session(found, by, data, today)
         pairings.post_message(found, junior, "Saturday at ten?")
-        pairings.reflect(found, junior, "Patience.", "Prompts.", "Copilot in Excel.")
+        pairings.reflect(
+            found, junior, "Patience.", "Prompts.", "Copilot in Excel.", finish_early=True
+        )
 
     axe_page.set_viewport_size({"width": width, "height": 800})
     sign_in_browser(axe_page, senior_email, f"/pairings/{pairing_id}")

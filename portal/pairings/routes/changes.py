@@ -110,7 +110,12 @@ def reflect(pairing_id: int):
     if form.validate():
         try:
             result = services.reflect(
-                found, current_user, form.learned.data, form.taught.data, form.next_quarter.data
+                found,
+                current_user,
+                form.learned.data,
+                form.taught.data,
+                form.next_quarter.data,
+                finish_early=bool(form.finish_early.data),
             )
         except services.FieldError as error:
             form[error.field].errors = [error.message]

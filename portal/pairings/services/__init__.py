@@ -52,6 +52,7 @@ from portal.pairings.services.quarters import (
     end_pairing,
     final_status,
     reflect,
+    reflection_window,
     renew,
 )
 from portal.pairings.services.queries import (
@@ -110,6 +111,7 @@ __all__ = [
     "post_message",
     "quarters",
     "reflect",
+    "reflection_window",
     "reflections",
     "renew",
     "session_of",

@@ -5,18 +5,26 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
 from portal.board.services.version import board_changed
-from portal.clock import utcnow
+from portal.clock import local_date, today_for, utcnow
 from portal.domain import Conflict, FieldError
 from portal.extensions import db
 from portal.members.models import Member
 from portal.members.signals import member_leaving
 from portal.notifications.services import notify
 from portal.pairings import emails
-from portal.pairings.models import Pairing, PairingStatus, Quarter, Reflection
+from portal.pairings.models import (
+    QUARTER_DAYS,
+    Pairing,
+    PairingStatus,
+    Quarter,
+    Reflection,
+    SessionEntry,
+)
 from portal.pairings.services.access import lock, open_for_changes, open_quarter
 from portal.pairings.services.agenda import start_quarter
 from portal.pairings.services.queries import current_quarter
@@ -34,9 +42,67 @@ class Reflected:
     completed: bool  # this reflection completed the quarter
 
 
+# Reflections open in a quarter's last month, or once the pair has met this often.
+LAST_MONTH_DAYS = 30
+SESSIONS_TO_REFLECT = 3
+
+
+@dataclass(frozen=True)
+class ReflectionWindow:
+    """When reflecting on a quarter stops being "early", as one member sees it."""
+
+    opens_on: date  # the first day of the quarter's last month, in the member's zone
+    ends_around: date
+    sessions: int  # sessions logged in this quarter
+    today: date
+
+    @property
+    def is_open(self) -> bool:
+        return self.today >= self.opens_on or self.sessions >= SESSIONS_TO_REFLECT
+
+    def why_early(self) -> str:
+        held = (
+            "no sessions"
+            if not self.sessions
+            else ("1 session" if self.sessions == 1 else f"{self.sessions} sessions")
+        )
+        return (
+            f"It's early to reflect: this quarter runs to around {self.ends_around:%-d %B}, "
+            f"and you have logged {held} so far. Reflections open on {self.opens_on:%-d %B} "
+            f"or after your {_ordinal(SESSIONS_TO_REFLECT)} session. If you are finishing "
+            "the quarter early, tick the box and save again."
+        )
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third", 4: "fourth"}.get(n, f"{n}th")
+
+
+def reflection_window(quarter: Quarter, member: Member) -> ReflectionWindow:
+    began = local_date(quarter.started_at, member)
+    sessions = db.session.scalar(
+        sa.select(sa.func.count()).where(SessionEntry.quarter_id == quarter.id)
+    )
+    return ReflectionWindow(
+        opens_on=began + timedelta(days=QUARTER_DAYS - LAST_MONTH_DAYS),
+        ends_around=began + timedelta(days=QUARTER_DAYS),
+        sessions=sessions or 0,
+        today=today_for(member),
+    )
+
+
 def reflect(
-    pairing: Pairing, member: Member, learned: str, taught: str, next_quarter: str
+    pairing: Pairing,
+    member: Member,
+    learned: str,
+    taught: str,
+    next_quarter: str,
+    finish_early: bool = False,
 ) -> Reflected:
+    """Save `member`'s reflection on the quarter under way; the second completes it.
+    Before the quarter's last month and its third session, a reflection is early: it is
+    refused (FieldError on `finish_early`) unless the member says they are finishing
+    early, so no quarter closes on its first day without a word."""
     texts = {
         "learned": learned.strip(),
         "taught": taught.strip(),
@@ -50,6 +116,10 @@ def reflect(
     with write_transaction():
         lock(pairing)
         quarter = open_quarter(pairing)
+        if not finish_early:
+            window = reflection_window(quarter, member)
+            if not window.is_open:
+                raise FieldError("finish_early", window.why_early())
         mine = db.session.scalar(
             sa.select(Reflection).where(
                 Reflection.quarter_id == quarter.id, Reflection.member_id == member.id
