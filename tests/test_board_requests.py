@@ -72,7 +72,7 @@ def test_verified_member_posts_a_request_and_lands_on_its_page(app, client, peop
     assert row["tool"] == "ChatGPT"  # the curated entry, matched whatever the case
     assert row["tool_curated"] is True
     assert _tool_count(app) == tools_before
-    assert row["tags"] == ["drafting", "reports"]
+    assert row["tags"] == ["Drafting", "reports"]  # as written (item 28)
     assert row["description"] == DESCRIPTION
     assert row["cadence"] == "One tool per quarter"
     assert row["in_person"] is False

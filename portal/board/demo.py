@@ -103,7 +103,9 @@ def fill(
             })  # fmt: skip
             for tool in rng.sample(tools, 2):
                 kind = "teach" if role is Role.JUNIOR else "learn"
-                member_tags.append({"member_id": first_id + n, "kind": kind, "tag": tool.key})
+                member_tags.append(
+                    {"member_id": first_id + n, "kind": kind, "tag": tool.key, "label": tool.name}
+                )
         db.session.execute(sa.insert(Member), member_rows)
         db.session.execute(sa.insert(MemberTag), member_tags)
 

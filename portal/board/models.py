@@ -87,7 +87,8 @@ class PairingRequest(db.Model):
 
     @property
     def tag_list(self) -> list[str]:
-        return [t.tag for t in self.tags]
+        """The request's topics, as its author wrote them."""
+        return [t.shown for t in self.tags]
 
     @property
     def is_open(self) -> bool:
@@ -100,7 +101,13 @@ class RequestTag(db.Model):
     request_id: Mapped[int] = mapped_column(
         sa.ForeignKey("pairing_requests.id", ondelete="CASCADE"), primary_key=True
     )
+    # The key it is matched by (lower-cased), and the topic as the author wrote it.
     tag: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
+    label: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.tag
 
 
 class Answer(db.Model):

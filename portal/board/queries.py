@@ -103,7 +103,7 @@ def suggestions(
     """Open requests this member could help with, or learn from: seekers' requests
     matching what they can teach, offers matching what they want to learn (posted
     since `since`, if given)."""
-    teach, learn = member.can_teach, member.wants_to_learn
+    teach, learn = member.tag_keys("teach"), member.tag_keys("learn")
     if not teach and not learn:
         return []
 

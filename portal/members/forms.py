@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
@@ -20,6 +19,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from portal.members.models import LANGUAGES, MEETING_MODES, ROLE_LABELS
 from portal.members.names import clean_name, is_reserved
 from portal.members.passwords import MAX_LENGTH, password_problem
+from portal.members.tags import parse_tags, tag_key
 from portal.notifications.models import NOTICES
 
 MAX_TAGS = 12
@@ -39,21 +39,11 @@ def _choices(options: dict[str, str]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in options.items()]
 
 
-def parse_tags(text: str) -> list[str]:
-    """'ChatGPT, Excel  AI,chatgpt' -> ['chatgpt', 'excel ai']: trimmed, lower, unique."""
-    seen: dict[str, None] = {}
-    for part in (text or "").split(","):
-        tag = re.sub(r"\s+", " ", part).strip().lower()
-        if tag:
-            seen.setdefault(tag)
-    return list(seen)
-
-
 def tags_validator(form, field) -> None:
     tags = parse_tags(field.data)
     if len(tags) > MAX_TAGS:
         raise ValidationError(f"Up to {MAX_TAGS} tags, please.")
-    if any(len(t) > MAX_TAG_LENGTH for t in tags):
+    if any(max(len(t), len(tag_key(t))) > MAX_TAG_LENGTH for t in tags):
         raise ValidationError(f"Keep each tag under {MAX_TAG_LENGTH} characters.")
 
 

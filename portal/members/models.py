@@ -100,6 +100,11 @@ class Member(UserMixin, db.Model):
         return FORMER_MEMBER if self.deleted_at else self.name
 
     def tag_list(self, kind: str) -> list[str]:
+        """The member's tags of `kind`, as they wrote them."""
+        return [t.shown for t in self.tags if t.kind == kind]
+
+    def tag_keys(self, kind: str) -> list[str]:
+        """The same tags as matched against requests (lower-cased)."""
         return [t.tag for t in self.tags if t.kind == kind]
 
     @property
@@ -128,9 +133,15 @@ class MemberTag(db.Model):
         sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True
     )
     kind: Mapped[str] = mapped_column(sa.String(5), primary_key=True)
+    # The key it is matched by (lower-cased), and the tag as the member wrote it.
     tag: Mapped[str] = mapped_column(sa.String(40), primary_key=True, index=True)
+    label: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
 
     member: Mapped[Member] = relationship(back_populates="tags")
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.tag
 
 
 class MemberSession(db.Model):

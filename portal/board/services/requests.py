@@ -19,6 +19,7 @@ from portal.clock import end_of_quarter, utcnow
 from portal.domain import Conflict, NotAllowed
 from portal.extensions import db
 from portal.members.models import Member
+from portal.members.tags import tag_key
 from portal.tools import find_or_create_tool
 from portal.web.database import write_transaction
 from portal.web.markdown import render_markdown
@@ -71,7 +72,7 @@ def post_request(member: Member, data: RequestInput) -> PairingRequest:
             status=Status.OPEN,
             created_at=now,
             expires_at=end_of_quarter(now),
-            tags=[RequestTag(tag=t) for t in data.tags],
+            tags=[RequestTag(tag=tag_key(label), label=label) for label in data.tags],
         )
         db.session.add(request)
         if request.kind is Kind.OFFERING and member.teaching_primer_at is None:

@@ -22,6 +22,7 @@ from portal.members.names import handle_base
 from portal.members.passwords import hash_password, needs_rehash, password_problem, verify_password
 from portal.members.services.sessions import add_session, end_all_sessions, remembered
 from portal.members.signals import member_changed, member_leaving
+from portal.members.tags import tag_key
 from portal.web.database import write_transaction
 
 log = logging.getLogger("portal.members")
@@ -51,8 +52,10 @@ def _handle_for(name: str) -> str:
 
 
 def _set_tags(member: Member, teach: list[str], learn: list[str]) -> None:
-    member.tags = [MemberTag(kind="teach", tag=t) for t in teach] + [
-        MemberTag(kind="learn", tag=t) for t in learn
+    member.tags = [
+        MemberTag(kind=kind, tag=tag_key(label), label=label)
+        for kind, labels in (("teach", teach), ("learn", learn))
+        for label in labels
     ]
 
 
