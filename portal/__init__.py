@@ -46,11 +46,19 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_logging(app: Flask) -> None:
-    if not logging.getLogger("portal").handlers and not app.testing:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        logging.getLogger("portal").addHandler(handler)
-        logging.getLogger("portal").setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+    """The portal's log to stderr, with Flask-Limiter's warnings beside it: its switch to
+    per-worker counting when Redis stops answering must be seen, not swallowed by the
+    NullHandler it installs for itself."""
+    if logging.getLogger("portal").handlers or app.testing:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("portal").addHandler(handler)
+    logging.getLogger("portal").setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+    limiter_log = logging.getLogger("flask-limiter")
+    limiter_log.addHandler(handler)
+    limiter_log.setLevel(logging.WARNING)
+    limiter_log.propagate = False
 
 
 def register_extensions(app: Flask) -> None:

@@ -378,3 +378,81 @@ def test_a_write_held_up_by_a_lock_answers_busy_not_a_hang(migrated, app, client
         titles = db.session.scalars(sa.select(PairingRequest.title)).all()
         assert "Teach me pivot tables" not in titles
         db.session.rollback()
+
+
+def test_redis_down_is_logged_loudly_in_production(migrated, app):
+    """Issue 11, item 16: "log it loudly". Flask-Limiter gives its logger a NullHandler,
+    so its switch to per-worker counting went nowhere in production; the portal's log
+    handler now carries it to stderr (here: an app in production mode, in its own process)."""
+    import subprocess
+    import sys
+
+    from .factories import make_member
+    from .helpers import ROOT, free_port
+
+    make_member(app)
+    script = f"""
+from portal import create_app
+app = create_app({{
+    "SECRET_KEY": "a-production-secret-of-some-length-0123456789",
+    "DATABASE_URL": {migrated!r},
+    "SITE_URL": "https://portal.test",
+    "REDIS_URL": "redis://127.0.0.1:{free_port()}/0",
+    "RATELIMIT_ENABLED": True,
+    "WTF_CSRF_ENABLED": False,
+}})
+client = app.test_client()
+answer = client.post(
+    "/login", data={{"email": "asha@example.com", "password": "wrong guess"}},
+    base_url="https://portal.test",
+)
+print("status", answer.status_code)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert "status 422" in done.stdout, done.stderr[-2000:]
+    [line] = [x for x in done.stderr.splitlines() if "flask-limiter" in x]
+    assert "WARNING" in line and "falling back to in-memory storage" in line
+
+
+def test_reading_an_essay_never_waits_for_a_write_lock(migrated, app, client):
+    """Issue 11, item 14: a writer holding SQLite's lock for 10 s stalled essays and
+    /healthz too. With another connection holding the write lock (SQLite) or the board's
+    row (PostgreSQL) beyond the wait a write is allowed, essays (signed out and signed in),
+    the essay index and the health check still answer 200, not the 503 a wait would end in."""
+    import sqlalchemy as sa
+
+    from portal.board.models import BoardState
+    from portal.extensions import db
+
+    from .factories import make_member
+    from .helpers import sign_in
+
+    make_member(app)
+    member = app.test_client()
+    sign_in(member, "asha@example.com")
+    slug = client.get("/essays/").get_data(as_text=True).split('href="/essays/', 2)[1]
+    essay = "/essays/" + slug.split('"', 1)[0]
+    with app.app_context():
+        holder = db.engine.connect()
+        holder.begin()
+        holder.execute(sa.update(BoardState).values(version=BoardState.version + 1))
+        try:
+            if db.engine.dialect.name == "sqlite":  # the lock is really held
+                import sqlite3
+
+                other = sqlite3.connect(db.engine.url.database, timeout=0)
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+                other.close()
+            answers = {
+                "signed out": client.get(essay),
+                "signed in": member.get(essay),
+                "index": member.get("/essays/"),
+                "health": client.get("/healthz"),
+            }
+        finally:
+            holder.rollback()
+            holder.close()
+    assert {name: r.status_code for name, r in answers.items()} == dict.fromkeys(answers, 200)
