@@ -49,7 +49,7 @@ def test_reader_joins_from_an_essay_and_becomes_a_verified_member(
         member = db.session.scalar(sa.select(Member).where(Member.email_key == email.lower()))
         assert member.is_verified
         assert member.joined_from == ESSAY
-        assert member.wants_to_learn == ["chatgpt", "meeting notes"]
+        assert member.wants_to_learn == ["ChatGPT", "meeting notes"]  # as typed
 
 
 def test_invalid_join_keeps_what_was_typed(page: Page, js_enabled):
