@@ -62,7 +62,8 @@ def register_logging(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    import portal.board.models  # noqa: F401  (models register on db.metadata)
+    import portal.admin.models  # noqa: F401  (models register on db.metadata)
+    import portal.board.models  # noqa: F401
     import portal.jobs  # noqa: F401
     import portal.mail.models  # noqa: F401
     import portal.members.models  # noqa: F401
@@ -105,6 +106,7 @@ def register_web(app: Flask, *, production: bool) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from portal.admin import bp as admin_bp
     from portal.board import bp as board_bp
     from portal.essays import bp as essays_bp
     from portal.members import bp as members_bp
@@ -120,6 +122,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(pairings_bp)
+    app.register_blueprint(admin_bp)
 
 
 def register_jobs() -> None:
@@ -133,6 +136,7 @@ def register_jobs() -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from portal.admin.cli import create_admin
     from portal.board.cli import board_cli
     from portal.essays.cli import essays_cli
     from portal.worker import jobs_cli, mail_cli, worker
@@ -142,3 +146,4 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(jobs_cli)
     app.cli.add_command(worker)
+    app.cli.add_command(create_admin)

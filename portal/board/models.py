@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.clock import utcnow
 from portal.extensions import db, str_enum
 from portal.members.models import Member
+from portal.moderation import Hideable
 from portal.tools import Tool
 
 
@@ -48,7 +49,7 @@ class BoardState(db.Model):
     version: Mapped[int] = mapped_column(default=0)
 
 
-class PairingRequest(db.Model):
+class PairingRequest(Hideable, db.Model):
     __tablename__ = "pairing_requests"
     __table_args__ = (
         # "Any status", newest first.
@@ -110,7 +111,7 @@ class RequestTag(db.Model):
         return self.label or self.tag
 
 
-class Answer(db.Model):
+class Answer(Hideable, db.Model):
     __tablename__ = "answers"
     __table_args__ = (
         # One live answer per member per request ...

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from portal.board.models import Kind, PairingRequest, RequestTag, Status
 from portal.extensions import db
-from portal.members.models import Member
+from portal.members.models import Member, suspended_ids
 from portal.tools import Tool
 
 PER_PAGE = 20
@@ -61,10 +61,19 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def on_the_board() -> tuple:
+    """What the board shows anyone: nothing hidden by the moderators, nothing by a
+    suspended member."""
+    return (
+        PairingRequest.hidden_at.is_(None),
+        PairingRequest.author_id.not_in(suspended_ids()),
+    )
+
+
 def board(filters: Filters, number: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of the board, newest first. Author and tool come joined, tags in one
     more query: the same few queries whatever the page holds."""
-    query = sa.select(PairingRequest)
+    query = sa.select(PairingRequest).where(*on_the_board())
     if filters.status != "any":
         query = query.where(PairingRequest.status == Status(filters.status))
     if filters.kind:
@@ -122,6 +131,7 @@ def suggestions(
         .where(
             PairingRequest.status == Status.OPEN,
             PairingRequest.author_id != member.id,
+            *on_the_board(),
             sa.or_(matching(Kind.SEEKING, teach), matching(Kind.OFFERING, learn)),
             PairingRequest.created_at >= since if since else sa.true(),
         )
@@ -131,11 +141,12 @@ def suggestions(
     return list(db.session.scalars(query).unique())
 
 
-def open_requests_by(member_id: int) -> list[PairingRequest]:
-    return list(
-        db.session.scalars(
-            sa.select(PairingRequest)
-            .where(PairingRequest.author_id == member_id, PairingRequest.status == Status.OPEN)
-            .order_by(PairingRequest.created_at.desc())
-        ).unique()
+def open_requests_by(member_id: int, *, hidden_too: bool = False) -> list[PairingRequest]:
+    """A member's open requests (those the moderators hid only with `hidden_too`: for
+    the member and the moderators)."""
+    query = sa.select(PairingRequest).where(
+        PairingRequest.author_id == member_id, PairingRequest.status == Status.OPEN
     )
+    if not hidden_too:
+        query = query.where(PairingRequest.hidden_at.is_(None))
+    return list(db.session.scalars(query.order_by(PairingRequest.created_at.desc())).unique())

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import time_zone, utcnow
 from portal.extensions import db
+from portal.moderation import Hideable
 
 FORMER_MEMBER = "a former member"
 
@@ -35,7 +36,7 @@ LANGUAGES = {"en": "English", "hi": "Hindi", "hinglish": "Hinglish", "other": "O
 MEETING_MODES = {"video": "Video call", "phone": "Phone or WhatsApp", "in_person": "In person"}
 
 
-class Member(UserMixin, db.Model):
+class Member(UserMixin, Hideable, db.Model):
     __tablename__ = "members"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,7 +70,13 @@ class Member(UserMixin, db.Model):
     email_verified_at: Mapped[datetime | None] = mapped_column()
     password_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column()
+    # Admins do everything (and make moderators); moderators run the queue.
     is_admin: Mapped[bool] = mapped_column(default=False)
+    is_moderator: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # A suspension: since when, until when (None: until lifted), and why (told to them).
+    suspended_at: Mapped[datetime | None] = mapped_column()
+    suspended_until: Mapped[datetime | None] = mapped_column()
+    suspension_reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
     # When the member first saw the teach-upward primer / the asking framing.
     teaching_primer_at: Mapped[datetime | None] = mapped_column()
     asking_primer_at: Mapped[datetime | None] = mapped_column()
@@ -94,6 +101,15 @@ class Member(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.deleted_at is None
+
+    @property
+    def is_staff(self) -> bool:
+        return self.is_admin or self.is_moderator
+
+    def is_suspended(self, now: datetime | None = None) -> bool:
+        if self.suspended_at is None:
+            return False
+        return self.suspended_until is None or self.suspended_until > (now or utcnow())
 
     @property
     def display_name(self) -> str:
@@ -122,6 +138,14 @@ class Member(UserMixin, db.Model):
 
     def wants_notice(self, kind: str) -> bool:
         return bool((self.notify or {}).get(kind, True))
+
+
+def suspended_ids() -> sa.Select:
+    """The ids of members suspended now: their content leaves what others see."""
+    return sa.select(Member.id).where(
+        Member.suspended_at.is_not(None),
+        sa.or_(Member.suspended_until.is_(None), Member.suspended_until > utcnow()),
+    )
 
 
 class MemberTag(db.Model):

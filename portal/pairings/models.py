@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.clock import utcnow
 from portal.extensions import db, str_enum
 from portal.members.models import Member
+from portal.moderation import Hideable
 from portal.tools import Tool
 
 QUARTER_DAYS = 91
@@ -156,7 +157,7 @@ class Reflection(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Message(db.Model):
+class Message(Hideable, db.Model):
     __tablename__ = "pairing_messages"
     __table_args__ = (sa.Index("ix_pairing_messages_pairing_created", "pairing_id", "created_at"),)
 

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.members.forms import parse_tags
 from portal.members.models import Member
 from portal.members.security import posting_limited, verified_required
+from portal.moderation import can_see, is_staff
 from portal.tools import catalogue
 from portal.web.caching import BoundedCache, etag_for, serve_page
 from portal.web.forms import ActionForm
@@ -114,8 +115,14 @@ def post_request():
 
 
 def load_request(request_id: int):
+    """The request, if this viewer may see it: hidden by the moderators, or posted by a
+    suspended member, it is there for its author and the moderators only."""
     item = services.get_request(request_id)
     if item is None:
+        abort(404)
+    if not is_staff(current_user) and (
+        not can_see(item, item.author_id, current_user) or item.author.is_suspended()
+    ):
         abort(404)
     return item
 
@@ -123,14 +130,17 @@ def load_request(request_id: int):
 def request_context(item, **overrides) -> dict:
     """Everything the request page shows: the thread (answerers and their tags come
     in two queries, whatever the thread's length) and the forms."""
-    answers = list(
-        db.session.scalars(
+    answers = [
+        answer
+        for answer in db.session.scalars(
             db.select(Answer)
             .where(Answer.request_id == item.id, Answer.status != AnswerStatus.WITHDRAWN)
             .options(selectinload(Answer.author).selectinload(Member.tags))
             .order_by(Answer.created_at)
         )
-    )
+        if is_staff(current_user)
+        or (can_see(answer, answer.author_id, current_user) and not answer.author.is_suspended())
+    ]
     context = {
         "item": item,
         "answers": answers,

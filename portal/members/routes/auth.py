@@ -38,13 +38,18 @@ def login():
         member = services.authenticate(form.email.data, form.password.data)
         if member:
             remember = form.remember.data
-            token = services.start_session(member, remember=remember, user_agent=user_agent())
-            sign_in_here(member, token, remember=remember)
-            return redirect_to(safe_next(form.next.data))
-        form.form_errors.append(
-            "That email and password don't match an account. Check them, or sign in "
-            "with an emailed link instead."
-        )
+            try:
+                token = services.start_session(member, remember=remember, user_agent=user_agent())
+            except services.Suspended as refused:
+                form.form_errors.append(str(refused))
+            else:
+                sign_in_here(member, token, remember=remember)
+                return redirect_to(safe_next(form.next.data))
+        else:
+            form.form_errors.append(
+                "That email and password don't match an account. Check them, or sign in "
+                "with an emailed link instead."
+            )
     form.password.data = ""
     return render("members/login.html", "members/_login_form.html", 422, form=form)
 

@@ -15,6 +15,7 @@ from portal.members.models import Member
 from portal.members.sections import profile_sections
 from portal.members.security import config_limit, sign_in_here, user_agent
 from portal.members.tokens import TokenError
+from portal.moderation import can_see
 from portal.web.htmx import redirect_to, render
 
 
@@ -141,8 +142,12 @@ def confirm_email(token: str):
 
 
 def member_or_404(handle: str) -> Member:
-    """A current member by handle; a deleted or unknown one is not found."""
-    return services.find_by_handle(handle) or abort(404)
+    """A current member by handle; a deleted or unknown one is not found, nor one whose
+    profile the moderators hid (but for that member and the moderators)."""
+    member = services.find_by_handle(handle) or abort(404)
+    if not can_see(member, member.id, current_user):
+        abort(404)
+    return member
 
 
 @bp.get("/members/<handle>")

@@ -18,7 +18,7 @@ from portal.domain import FieldError
 from portal.extensions import db
 from portal.members import emails
 from portal.members.models import FORMER_MEMBER, Member, MemberTag, Role
-from portal.members.names import handle_base
+from portal.members.names import clean_name, handle_base
 from portal.members.passwords import hash_password, needs_rehash, password_problem, verify_password
 from portal.members.services.sessions import add_session, end_all_sessions, remembered
 from portal.members.signals import member_changed, member_leaving
@@ -146,6 +146,42 @@ def _add_with_confirmation(member: Member, browser: str | None) -> None:
     db.session.add(member)
     db.session.flush()
     emails.verification(member, browser=browser)
+
+
+def make_admin(email: str, name: str = "") -> tuple[Member, bool]:
+    """`flask create-admin`: make the member with this email an admin, or create a
+    confirmed admin with no password yet (they sign in by a link). Returns the member
+    and whether anything changed; a second run changes nothing."""
+    existing = find_by_email(email)
+    if existing is not None:
+        if existing.is_admin:
+            return existing, False
+        with write_transaction():
+            existing.is_admin = True
+        log.info("Member %s made an admin", existing.id)
+        return existing, True
+    now = utcnow()
+    name = clean_name(name) or email.split("@", 1)[0]
+    member = Member(
+        handle=_handle_for(name),
+        name=name[:80],
+        email=email.strip(),
+        email_key=email_key(email),
+        password_hash=None,
+        role=Role.BOTH,
+        notify={},
+        consent_version=CONSENT_VERSION,
+        consented_at=now,
+        adult_declared=True,
+        created_at=now,
+        email_verified_at=now,
+        password_changed_at=now,
+        is_admin=True,
+    )
+    with write_transaction():
+        db.session.add(member)
+    log.info("Member %s created as an admin", member.id)
+    return member, True
 
 
 def authenticate(email: str, password: str) -> Member | None:

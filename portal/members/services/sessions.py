@@ -9,7 +9,8 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from portal.clock import utcnow
+from portal.clock import local, utcnow
+from portal.domain import NotAllowed
 from portal.extensions import db
 from portal.members.models import Member, MemberSession
 from portal.web.database import write_transaction
@@ -30,7 +31,26 @@ def start_session(member: Member, *, remember: bool, user_agent: str = "") -> st
         return add_session(member, remember=remember, user_agent=user_agent)
 
 
+class Suspended(NotAllowed):
+    """A suspended member can't sign in: the message says why and until when."""
+
+
+def suspension_message(member: Member) -> str:
+    until = (
+        f"until {local(member.suspended_until, member):%-d %B %Y, %H:%M}"
+        if member.suspended_until
+        else "until the moderators lift it"
+    )
+    why = f" The moderators' reason: {member.suspension_reason}" if member.suspension_reason else ""
+    return (
+        f"Your account is suspended {until}, so you can't sign in.{why.rstrip('.')}"
+        f"{'.' if why else ''} If you think this is a mistake, reply to the email we sent you."
+    )
+
+
 def add_session(member: Member, *, remember: bool, user_agent: str) -> str:
+    if member.is_suspended():
+        raise Suspended(suspension_message(member))
     token = secrets.token_urlsafe(32)
     now = utcnow()
     db.session.add(
@@ -57,6 +77,11 @@ def load_session(token: str) -> Member | None:
             MemberSession.token_hash == _hash(token),
             MemberSession.expires_at > utcnow(),
             Member.deleted_at.is_(None),
+            # A suspension ends every session; this holds even for one begun meanwhile.
+            sa.or_(
+                Member.suspended_at.is_(None),
+                sa.and_(Member.suspended_until.is_not(None), Member.suspended_until <= utcnow()),
+            ),
         )
     ).first()
     if row is None:

@@ -1,0 +1,88 @@
+"""What can be reported and hidden, one shape for all four kinds: a request, an answer,
+a message in a pairing, a profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from portal.admin.models import ItemKind
+from portal.board.models import Answer, PairingRequest
+from portal.extensions import db
+from portal.members.models import Member
+from portal.pairings.models import Message, Pairing
+
+MODELS = {
+    ItemKind.REQUEST: PairingRequest,
+    ItemKind.ANSWER: Answer,
+    ItemKind.MESSAGE: Message,
+    ItemKind.MEMBER: Member,
+}
+
+
+@dataclass
+class Item:
+    kind: ItemKind
+    row: PairingRequest | Answer | Message | Member
+    author_id: int
+    title: str
+    text: str
+    url: str
+
+    @property
+    def id(self) -> int:
+        return self.row.id
+
+
+def load(kind: str, item_id: int, *, lock: bool = False) -> Item | None:
+    """The item, or None if there is no such thing (a deleted member's profile included).
+    `lock` holds its row until the transaction ends: reports on one item queue there."""
+    try:
+        kind = ItemKind(kind)
+    except ValueError:
+        return None
+    model = MODELS[kind]
+    query = sa.select(model).where(model.id == item_id)
+    if lock:
+        query = query.with_for_update()
+    row = db.session.scalar(query)
+    if row is None:
+        return None
+    if kind is ItemKind.REQUEST:
+        return Item(kind, row, row.author_id, row.title, row.description, f"/requests/{row.id}")
+    if kind is ItemKind.ANSWER:
+        return Item(
+            kind,
+            row,
+            row.author_id,
+            f"An answer to request {row.request_id}",
+            row.message,
+            f"/requests/{row.request_id}#answer-{row.id}",
+        )
+    if kind is ItemKind.MESSAGE:
+        return Item(
+            kind,
+            row,
+            row.author_id,
+            f"A message in pairing {row.pairing_id}",
+            row.body,
+            f"/pairings/{row.pairing_id}#message-{row.id}",
+        )
+    if row.deleted_at is not None:
+        return None
+    about = ", ".join(
+        part for part in (row.organisation, row.city, ", ".join(row.can_teach)) if part
+    )
+    return Item(kind, row, row.id, row.name, about, f"/members/{row.handle}")
+
+
+def can_report(item: Item, member: Member) -> bool:
+    """Whether `member` can see this item to report it: a message only in their own
+    pairing; nothing of their own."""
+    if item.author_id == member.id:
+        return False
+    if item.kind is ItemKind.MESSAGE:
+        pairing = db.session.get(Pairing, item.row.pairing_id)
+        return pairing is not None and pairing.side_of(member.id) is not None
+    return not item.row.is_hidden

@@ -1,0 +1,101 @@
+"""Reports members make, and the audit log of every moderation and admin action."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.clock import utcnow
+from portal.extensions import db
+from portal.members.models import Member
+
+
+class ItemKind(enum.StrEnum):
+    REQUEST = "request"
+    ANSWER = "answer"
+    MESSAGE = "message"
+    MEMBER = "member"  # a profile
+
+    @property
+    def label(self) -> str:
+        return {"request": "Request", "answer": "Answer", "message": "Message"}.get(
+            self.value, "Profile"
+        )
+
+
+REASONS = {
+    "spam": "Spam or advertising",
+    "harassment": "Harassment or abuse",
+    "off_topic": "Not about mentoring",
+    "personal_data": "Someone's personal data",
+    "other": "Something else",
+}
+
+
+class Outcome(enum.StrEnum):
+    HIDDEN = "hidden"
+    RESTORED = "restored"
+    DISMISSED = "dismissed"
+
+
+class Report(db.Model):
+    __tablename__ = "reports"
+    __table_args__ = (
+        sa.Index("ix_reports_item", "item_kind", "item_id"),
+        sa.Index("ix_reports_open", "closed_at", "created_at"),
+        # One live report per member per item: a second counts for nothing.
+        sa.Index(
+            "uq_reports_one_live_per_member",
+            "reporter_id",
+            "item_kind",
+            "item_id",
+            unique=True,
+            sqlite_where=sa.text("closed_at IS NULL"),
+            postgresql_where=sa.text("closed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reporter_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="SET NULL")
+    )
+    item_kind: Mapped[str] = mapped_column(sa.String(10))
+    item_id: Mapped[int] = mapped_column()
+    # Whose item it is (a profile: the member): the queue shows their history.
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.String(20))
+    note: Mapped[str] = mapped_column(sa.String(1000), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column()
+    outcome: Mapped[str | None] = mapped_column(sa.String(10))
+    closed_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("members.id", ondelete="SET NULL")
+    )
+
+    reporter: Mapped[Member | None] = relationship(foreign_keys=[reporter_id], lazy="joined")
+
+    @property
+    def reason_label(self) -> str:
+        return REASONS.get(self.reason, self.reason)
+
+
+class AuditEntry(db.Model):
+    """Who did what, to what, when and why. Actor None: the portal itself (auto-hide)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (sa.Index("ix_audit_log_created_at", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(30))
+    item_kind: Mapped[str] = mapped_column(sa.String(10), default="", server_default="")
+    item_id: Mapped[int | None] = mapped_column()
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[Member | None] = relationship(foreign_keys=[actor_id], lazy="joined")
+    member: Mapped[Member | None] = relationship(foreign_keys=[member_id], lazy="joined")

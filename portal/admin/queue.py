@@ -1,0 +1,84 @@
+"""What the moderators read: open reports grouped by item, oldest first, with the item,
+its author and their history; the audit log."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from portal.admin.items import Item, load
+from portal.admin.models import AuditEntry, Outcome, Report
+from portal.extensions import db
+from portal.members.models import Member
+
+QUEUE_ITEMS = 50
+
+
+@dataclass
+class Group:
+    kind: str
+    item_id: int
+    item: Item | None  # None: gone since (deleted)
+    author: Member | None
+    reports: list[Report] = field(default_factory=list)
+    hidden_before: int = 0  # the author's items hidden by the moderators before
+
+    @property
+    def first_at(self) -> datetime:
+        return self.reports[0].created_at
+
+    @property
+    def reasons(self) -> Counter:
+        return Counter(r.reason_label for r in self.reports)
+
+
+def open_groups(limit: int = QUEUE_ITEMS) -> list[Group]:
+    reports = db.session.scalars(
+        sa.select(Report).where(Report.closed_at.is_(None)).order_by(Report.created_at, Report.id)
+    ).all()
+    groups: dict[tuple[str, int], Group] = {}
+    for report in reports:
+        key = (report.item_kind, report.item_id)
+        if key not in groups:
+            if len(groups) >= limit:
+                continue
+            groups[key] = Group(report.item_kind, report.item_id, None, None)
+        groups[key].reports.append(report)
+    author_ids = {r.author_id for g in groups.values() for r in g.reports if r.author_id}
+    authors = {
+        m.id: m for m in db.session.scalars(sa.select(Member).where(Member.id.in_(author_ids)))
+    }
+    hidden = dict(
+        db.session.execute(
+            sa.select(Report.author_id, sa.func.count(sa.distinct(Report.item_id)))
+            .where(Report.author_id.in_(author_ids), Report.outcome == Outcome.HIDDEN.value)
+            .group_by(Report.author_id)
+        ).all()
+    )
+    for group in groups.values():
+        group.item = load(group.kind, group.item_id)
+        author_id = group.reports[0].author_id
+        group.author = authors.get(author_id)
+        group.hidden_before = hidden.get(author_id, 0)
+    return list(groups.values())
+
+
+def open_count() -> int:
+    """How many items wait for a moderator."""
+    items = (
+        sa.select(Report.item_kind, Report.item_id)
+        .where(Report.closed_at.is_(None))
+        .distinct()
+        .subquery()
+    )
+    return db.session.scalar(sa.select(sa.func.count()).select_from(items)) or 0
+
+
+def audit_entries(limit: int | None = 200) -> list[AuditEntry]:
+    query = sa.select(AuditEntry).order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+    if limit:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))

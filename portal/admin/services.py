@@ -1,0 +1,231 @@
+"""Moderation: reports (three from different members hide an item at once), the queue's
+hide / restore / dismiss, suspensions, roles, and the audit log every action writes."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+import portal.mail as mail
+from portal.admin.audit import audit
+from portal.admin.items import Item, can_report, load
+from portal.admin.models import REASONS, ItemKind, Outcome, Report
+from portal.admin.suspensions import set_moderator, suspend, unsuspend
+from portal.board.services.version import board_changed
+from portal.clock import utcnow
+from portal.domain import Conflict, FieldError, NotAllowed
+from portal.extensions import db
+from portal.members.models import Member
+from portal.moderation import is_staff
+from portal.notifications.services import notify
+from portal.web.database import write_transaction
+
+log = logging.getLogger("portal.admin")
+
+AUTO_HIDE_REPORTERS = 3
+AUTO_HIDE_REASON = "Reported by several members; a moderator will look at it soon."
+NOTE_LENGTH = 1000
+
+
+def _require_staff(member: Member) -> None:
+    if not is_staff(member):
+        raise NotAllowed("Only moderators can do that.")
+
+
+def _require_item(kind: str, item_id: int, *, lock: bool = False) -> Item:
+    item = load(kind, item_id, lock=lock)
+    if item is None:
+        raise Conflict("That is no longer here.")
+    return item
+
+
+# --- reports ----------------------------------------------------------------------------
+
+
+@dataclass
+class Reported:
+    report: Report
+    hidden_now: bool
+
+
+def report(reporter: Member, kind: str, item_id: int, reason: str, note: str = "") -> Reported:
+    """A member reports an item. One live report per member per item; the third member's
+    report hides it at once (once, however many arrive together)."""
+    if not reporter.is_verified or reporter.is_suspended():
+        raise NotAllowed("Confirm your email address before reporting.")
+    if reason not in REASONS:
+        raise FieldError("reason", "Please choose a reason.")
+    note = (note or "").strip()
+    if len(note) > NOTE_LENGTH:
+        raise FieldError("note", f"Up to {NOTE_LENGTH:,} characters, please.")
+    with write_transaction():
+        board_changed()  # first, like every board change: what it hides leaves cached pages
+        item = load(kind, item_id, lock=True)  # reports on one item queue on its row
+        if item is None or not can_report(item, reporter):
+            raise NotAllowed("You can't report that.")
+        open_reports = sa.select(Report).where(
+            Report.item_kind == item.kind.value,
+            Report.item_id == item.id,
+            Report.closed_at.is_(None),
+        )
+        already = db.session.scalar(open_reports.where(Report.reporter_id == reporter.id))
+        if already is not None:
+            raise Conflict("You have reported this already; the moderators have it.")
+        made = Report(
+            reporter_id=reporter.id,
+            item_kind=item.kind.value,
+            item_id=item.id,
+            author_id=item.author_id,
+            reason=reason,
+            note=note,
+        )
+        db.session.add(made)
+        try:
+            db.session.flush()
+        except IntegrityError as error:  # the same member, twice at the same moment
+            raise Conflict("You have reported this already; the moderators have it.") from error
+        reporters = db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(Report.reporter_id))).where(
+                Report.item_kind == item.kind.value,
+                Report.item_id == item.id,
+                Report.closed_at.is_(None),
+            )
+        )
+        hidden_now = False
+        if reporters >= AUTO_HIDE_REPORTERS and not item.row.is_hidden:
+            hidden_now = _hide(item, AUTO_HIDE_REASON)
+            if hidden_now:
+                audit(None, "auto-hide", item=item, reason=f"{reporters} members reported it")
+    log.info("Member %s reported %s %s", reporter.id, item.kind.value, item.id)
+    return Reported(made, hidden_now)
+
+
+def _hide(item: Item, reason: str) -> bool:
+    """Hide the item if it is not hidden yet; True if this call hid it."""
+    model = type(item.row)
+    changed = db.session.execute(
+        sa.update(model)
+        .where(model.id == item.id, model.hidden_at.is_(None))
+        .values(hidden_at=utcnow(), hidden_reason=reason[:200])
+    ).rowcount
+    db.session.refresh(item.row)
+    return bool(changed)
+
+
+def _close_reports(item: Item, outcome: Outcome, by: Member) -> int:
+    return db.session.execute(
+        sa.update(Report)
+        .where(
+            Report.item_kind == item.kind.value,
+            Report.item_id == item.id,
+            Report.closed_at.is_(None),
+        )
+        .values(closed_at=utcnow(), outcome=outcome.value, closed_by_id=by.id)
+    ).rowcount
+
+
+def _tell_author(item: Item, text: str) -> None:
+    author = db.session.get(Member, item.author_id)
+    if author is None or author.deleted_at:
+        return
+    notify(author.id, text, item.url)
+    mail.queue(
+        author.email,
+        "A note from the moderators",
+        "moderation",
+        member_id=author.id,
+        member=author,
+        text=text,
+        link=current_app.config["SITE_URL"].rstrip("/") + item.url,
+    )
+
+
+# --- the queue's actions ------------------------------------------------------------------
+
+
+def hide(moderator: Member, kind: str, item_id: int, reason: str) -> Item:
+    _require_staff(moderator)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise FieldError("reason", "Please say why: the author is shown it.")
+    with write_transaction():
+        board_changed()
+        item = _require_item(kind, item_id, lock=True)
+        if item.row.is_hidden and item.row.hidden_reason != AUTO_HIDE_REASON:
+            raise Conflict("A moderator has hidden this already.")
+        model = type(item.row)
+        db.session.execute(
+            sa.update(model)
+            .where(model.id == item.id)
+            .values(hidden_at=item.row.hidden_at or utcnow(), hidden_reason=reason[:200])
+        )
+        db.session.refresh(item.row)
+        _close_reports(item, Outcome.HIDDEN, moderator)
+        audit(moderator, "hide", item=item, reason=reason)
+        _tell_author(
+            item,
+            f"The moderators have hidden your {item.kind.label.lower()}: {reason} "
+            "Only you and the moderators can see it now. If you think this is a mistake, "
+            "ask for a review on its page.",
+        )
+    log.info("Moderator %s hid %s %s", moderator.id, item.kind.value, item.id)
+    return item
+
+
+def restore(moderator: Member, kind: str, item_id: int, reason: str = "") -> Item:
+    _require_staff(moderator)
+    with write_transaction():
+        board_changed()
+        item = _require_item(kind, item_id, lock=True)
+        if not item.row.is_hidden:
+            raise Conflict("This is not hidden.")
+        model = type(item.row)
+        db.session.execute(
+            sa.update(model).where(model.id == item.id).values(hidden_at=None, hidden_reason="")
+        )
+        db.session.refresh(item.row)
+        _close_reports(item, Outcome.RESTORED, moderator)
+        audit(moderator, "restore", item=item, reason=reason)
+        _tell_author(
+            item,
+            f"The moderators looked again: your {item.kind.label.lower()} is visible to "
+            "everyone once more.",
+        )
+    return item
+
+
+def dismiss(moderator: Member, kind: str, item_id: int, reason: str = "") -> Item:
+    """The reports were unfounded: they close, and an item they hid comes back."""
+    _require_staff(moderator)
+    with write_transaction():
+        board_changed()
+        item = _require_item(kind, item_id, lock=True)
+        closed = _close_reports(item, Outcome.DISMISSED, moderator)
+        if not closed:
+            raise Conflict("These reports have been dealt with already.")
+        if item.row.is_hidden and item.row.hidden_reason == AUTO_HIDE_REASON:
+            model = type(item.row)
+            db.session.execute(
+                sa.update(model).where(model.id == item.id).values(hidden_at=None, hidden_reason="")
+            )
+            db.session.refresh(item.row)
+        audit(moderator, "dismiss", item=item, reason=reason)
+    return item
+
+
+__all__ = [
+    "AUTO_HIDE_REPORTERS",
+    "ItemKind",
+    "audit",
+    "dismiss",
+    "hide",
+    "report",
+    "restore",
+    "set_moderator",
+    "suspend",
+    "unsuspend",
+]

@@ -1,0 +1,125 @@
+"""Suspensions (sessions end, content leaves the board, partners are told gently, the
+member hears why and until when) and the moderator role."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+import portal.mail as mail
+from portal.admin.audit import audit
+from portal.board.services.version import board_changed
+from portal.clock import local, utcnow
+from portal.domain import Conflict, FieldError, NotAllowed
+from portal.extensions import db
+from portal.members.models import Member
+from portal.members.services import end_all_sessions
+from portal.moderation import is_staff
+from portal.notifications.services import notify
+from portal.pairings.models import Pairing, PairingStatus
+from portal.web.database import write_transaction
+
+log = logging.getLogger("portal.admin")
+
+SUSPENSIONS = {"7": timedelta(days=7), "30": timedelta(days=30), "lifted": None}
+
+
+def _require_staff(member: Member) -> None:
+    if not is_staff(member):
+        raise NotAllowed("Only moderators can do that.")
+
+
+def suspend(moderator: Member, member_id: int, reason: str, length: str) -> Member:
+    """Suspend a member: every session ends at once, their requests and answers leave the
+    board, their partners are told gently (no details), and they hear why and until when."""
+    _require_staff(moderator)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise FieldError("reason", "Please give a reason: the member is told it.")
+    if length not in SUSPENSIONS:
+        raise FieldError("length", "Please choose how long.")
+    with write_transaction():
+        board_changed()
+        member = db.session.get(Member, member_id, with_for_update=True)
+        if member is None or member.deleted_at:
+            raise Conflict("That member is no longer here.")
+        if member.id == moderator.id:
+            raise NotAllowed("You can't suspend yourself.")
+        if member.is_admin or (member.is_moderator and not moderator.is_admin):
+            raise NotAllowed("Only an admin can suspend a moderator, and no one an admin.")
+        now = utcnow()
+        span = SUSPENSIONS[length]
+        member.suspended_at = now
+        member.suspended_until = now + span if span else None
+        member.suspension_reason = reason[:500]
+        end_all_sessions(member)
+        for pairing in _active_pairings(member):
+            partner = pairing.partner_of(member.id)
+            notify(
+                partner.id,
+                f"{member.display_name} is away from the portal for a while, so your pairing "
+                "is paused. There is nothing you need to do; we will tell you when it can "
+                "go on.",
+                f"/pairings/{pairing.id}",
+            )
+        until = (
+            f"until {local(member.suspended_until, member):%-d %B %Y}"
+            if member.suspended_until
+            else "until the moderators lift it"
+        )
+        mail.queue(
+            member.email,
+            "Your account is suspended",
+            "suspended",
+            member_id=member.id,
+            member=member,
+            until=until,
+            reason=reason,
+        )
+        audit(moderator, "suspend", member_id=member.id, reason=f"{reason} ({until})")
+    log.info("Moderator %s suspended member %s", moderator.id, member.id)
+    return member
+
+
+def unsuspend(moderator: Member, member_id: int, reason: str = "") -> Member:
+    _require_staff(moderator)
+    with write_transaction():
+        board_changed()
+        member = db.session.get(Member, member_id, with_for_update=True)
+        if member is None or member.suspended_at is None:
+            raise Conflict("That member is not suspended.")
+        member.suspended_at = member.suspended_until = None
+        member.suspension_reason = ""
+        for pairing in _active_pairings(member):
+            notify(
+                pairing.partner_of(member.id).id,
+                f"{member.display_name} is back: your pairing can go on.",
+                f"/pairings/{pairing.id}",
+            )
+        audit(moderator, "unsuspend", member_id=member.id, reason=reason)
+    return member
+
+
+def _active_pairings(member: Member) -> list[Pairing]:
+    return list(
+        db.session.scalars(
+            sa.select(Pairing).where(
+                sa.or_(Pairing.senior_id == member.id, Pairing.junior_id == member.id),
+                Pairing.status == PairingStatus.ACTIVE,
+            )
+        )
+    )
+
+
+def set_moderator(admin: Member, member_id: int, on: bool) -> Member:
+    if not admin.is_admin:
+        raise NotAllowed("Only an admin can make or remove moderators.")
+    with write_transaction():
+        member = db.session.get(Member, member_id, with_for_update=True)
+        if member is None or member.deleted_at:
+            raise Conflict("That member is no longer here.")
+        member.is_moderator = on
+        audit(admin, "make-moderator" if on else "remove-moderator", member_id=member.id)
+    return member
