@@ -178,3 +178,11 @@ def ready(app, pair: Pair, name: str, side: str = "senior", **data) -> tuple:
     if name == "renew":
         complete_quarter(app, pair.id)
     return change(name, pair, side, entry, **data)
+
+
+def make_message(app, pairing_id: int, author_id: int, body: str) -> int:
+    """A message in a pairing, as its author sends it on the page; the message's id."""
+    with app.app_context():
+        found = db.session.get(Pairing, pairing_id)
+        posted = pairings.post_message(found, db.session.get(Member, author_id), body)
+        return posted.message.id

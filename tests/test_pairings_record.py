@@ -780,7 +780,7 @@ def test_a_deleted_members_link_is_refused(app, csrf_app, people, smtp):
     assert member_of(app, people["senior"])["notify"] == before
 
 
-def test_the_account_page_offers_the_six_kinds_and_saves_them(app, client, people):
+def test_the_account_page_offers_the_seven_kinds_and_saves_them(app, client, people):
     sign_in(client, SENIOR)
     page = text(client.get("/account"))
     section = re.search(r'<section aria-labelledby="notices-title">.*?</section>', page, re.S)
@@ -788,7 +788,7 @@ def test_the_account_page_offers_the_six_kinds_and_saves_them(app, client, peopl
     names = re.findall(r'<input[^>]*type="checkbox"[^>]*name="(\w+)"', section.group(0))
     names += re.findall(r'<input[^>]*name="(\w+)"[^>]*type="checkbox"', section.group(0))
     assert sorted(set(names)) == sorted(
-        ["answers", "accepted", "messages", "reflections", "reminders", "digest"]
+        ["answers", "accepted", "messages", "reflections", "reminders", "digest", "reports"]
     )
     for kind, label in NOTICES.items():
         assert "checked" in checkbox(page, kind)
@@ -802,6 +802,7 @@ def test_the_account_page_offers_the_six_kinds_and_saves_them(app, client, peopl
         "reflections": True,
         "reminders": False,
         "digest": False,
+        "reports": False,
     }
     page = text(client.get("/account"))
     assert "Your email preferences are saved." in page

@@ -17,7 +17,9 @@ def audit(
             action=action,
             item_kind=item.kind.value if item else "",
             item_id=item.id if item else None,
-            member_id=member_id if member_id is not None else (item.author_id if item else None),
+            member_id=member_id
+            if member_id is not None
+            else ((item.author_id or None) if item else None),
             reason=reason[:500],
         )
     )

@@ -65,3 +65,23 @@ class RoleForm(FlaskForm):
         "Member's email",
         validators=[DataRequired("Please give the member's email address."), Length(max=254)],
     )
+
+
+class ConcernForm(FlaskForm):
+    note = TextAreaField(
+        "What worries you?",
+        validators=[
+            DataRequired("Please tell the moderators what worries you."),
+            Length(max=1000, message="Up to 1,000 characters, please."),
+        ],
+        description=(
+            "Only the moderators read this. Your partner is never told that you wrote, or what."
+        ),
+    )
+
+
+class ReviewForm(FlaskForm):
+    note = TextAreaField(
+        "Why should the moderators look again? (optional)",
+        validators=[Optional(), Length(max=1000, message="Up to 1,000 characters, please.")],
+    )

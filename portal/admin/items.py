@@ -18,6 +18,7 @@ MODELS = {
     ItemKind.ANSWER: Answer,
     ItemKind.MESSAGE: Message,
     ItemKind.MEMBER: Member,
+    ItemKind.PAIRING: Pairing,
 }
 
 
@@ -34,6 +35,10 @@ class Item:
     def id(self) -> int:
         return self.row.id
 
+    @property
+    def can_hide(self) -> bool:
+        return self.kind is not ItemKind.PAIRING
+
 
 def load(kind: str, item_id: int, *, lock: bool = False) -> Item | None:
     """The item, or None if there is no such thing (a deleted member's profile included).
@@ -45,7 +50,7 @@ def load(kind: str, item_id: int, *, lock: bool = False) -> Item | None:
     model = MODELS[kind]
     query = sa.select(model).where(model.id == item_id)
     if lock:
-        query = query.with_for_update()
+        query = query.with_for_update(of=model)  # not the rows joined in for display
     row = db.session.scalar(query)
     if row is None:
         return None
@@ -69,6 +74,9 @@ def load(kind: str, item_id: int, *, lock: bool = False) -> Item | None:
             row.body,
             f"/pairings/{row.pairing_id}#message-{row.id}",
         )
+    if kind is ItemKind.PAIRING:
+        title = f"{row.senior.display_name} and {row.junior.display_name}"
+        return Item(kind, row, 0, title, "", f"/pairings/{row.id}")
     if row.deleted_at is not None:
         return None
     about = ", ".join(
@@ -80,6 +88,8 @@ def load(kind: str, item_id: int, *, lock: bool = False) -> Item | None:
 def can_report(item: Item, member: Member) -> bool:
     """Whether `member` can see this item to report it: a message only in their own
     pairing; nothing of their own."""
+    if item.kind is ItemKind.PAIRING:
+        return item.row.side_of(member.id) is not None
     if item.author_id == member.id:
         return False
     if item.kind is ItemKind.MESSAGE:

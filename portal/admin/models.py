@@ -18,12 +18,16 @@ class ItemKind(enum.StrEnum):
     ANSWER = "answer"
     MESSAGE = "message"
     MEMBER = "member"  # a profile
+    PAIRING = "pairing"  # a concern raised inside it
 
     @property
     def label(self) -> str:
-        return {"request": "Request", "answer": "Answer", "message": "Message"}.get(
-            self.value, "Profile"
-        )
+        return {
+            "request": "Request",
+            "answer": "Answer",
+            "message": "Message",
+            "pairing": "Pairing",
+        }.get(self.value, "Profile")
 
 
 REASONS = {
@@ -32,6 +36,17 @@ REASONS = {
     "off_topic": "Not about mentoring",
     "personal_data": "Someone's personal data",
     "other": "Something else",
+}
+
+
+# Not reports against an item: a member of a pairing raising a concern, and an author
+# asking the moderators to look again at something hidden. Neither counts to hide.
+CONCERN = "concern"
+REVIEW = "review"
+LABELS = {
+    **REASONS,
+    CONCERN: "A concern raised in the pairing",
+    REVIEW: "The author asks for a review",
 }
 
 
@@ -79,7 +94,7 @@ class Report(db.Model):
 
     @property
     def reason_label(self) -> str:
-        return REASONS.get(self.reason, self.reason)
+        return LABELS.get(self.reason, self.reason)
 
 
 class AuditEntry(db.Model):

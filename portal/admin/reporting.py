@@ -1,13 +1,14 @@
 """Reporting: any verified member, about a request, an answer, a message in their own
-pairing, or a profile. A page with the form (JavaScript or not), then back to the item."""
+pairing, or a profile. A page with the form (JavaScript or not), then back to the item.
+Also: raising a concern inside a pairing, and an author asking for a review."""
 
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from portal.admin import bp, services
-from portal.admin.forms import ReportForm
+from portal.admin import bp, concerns, services
+from portal.admin.forms import ConcernForm, ReportForm, ReviewForm
 from portal.admin.items import can_report, load
 from portal.admin.models import ItemKind
 from portal.domain import FieldError
@@ -61,3 +62,74 @@ def report_member(handle: str):
     if member is None:
         abort(404)
     return _report(ItemKind.MEMBER, member.id)
+
+
+# --- a concern inside a pairing ----------------------------------------------------------
+
+
+@bp.route("/pairings/<int:pairing_id>/concern", methods=["GET", "POST"])
+@login_required
+def concern(pairing_id: int):
+    item = load(ItemKind.PAIRING, pairing_id)
+    if item is None or item.row.side_of(current_user.id) is None:
+        abort(404)
+    form = ConcernForm()
+    if request.method == "POST" and form.validate():
+        try:
+            concerns.raise_concern(current_user, pairing_id, form.note.data)
+        except FieldError as error:
+            form[error.field].errors = [error.message]
+        else:
+            flash(
+                "Your concern reached the moderators, and only them. "
+                f"{item.row.partner_of(current_user.id).display_name} is not told. "
+                "A moderator will be in touch with you by email.",
+                "success",
+            )
+            return redirect(item.url, 303)
+    status = 422 if request.method == "POST" else 200
+    partner = item.row.partner_of(current_user.id)
+    return render_template("admin/concern.html", form=form, item=item, partner=partner), status
+
+
+# --- an author asks for a review ------------------------------------------------------------
+
+
+def _review(kind: ItemKind, item_id: int):
+    item = load(kind, item_id)
+    if item is None or item.author_id != current_user.id or not item.row.is_hidden:
+        abort(404)
+    form = ReviewForm()
+    if form.validate():
+        concerns.request_review(current_user, kind, item_id, form.note.data or "")
+        flash("You asked the moderators to look again. You will hear from them.", "success")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return redirect(item.url, 303)
+
+
+@bp.post("/requests/<int:item_id>/review")
+@login_required
+def review_request(item_id: int):
+    return _review(ItemKind.REQUEST, item_id)
+
+
+@bp.post("/answers/<int:item_id>/review")
+@login_required
+def review_answer(item_id: int):
+    return _review(ItemKind.ANSWER, item_id)
+
+
+@bp.post("/messages/<int:item_id>/review")
+@login_required
+def review_message(item_id: int):
+    return _review(ItemKind.MESSAGE, item_id)
+
+
+@bp.post("/members/<handle>/review")
+@login_required
+def review_member(handle: str):
+    member = find_by_handle(handle)
+    if member is None:
+        abort(404)
+    return _review(ItemKind.MEMBER, member.id)

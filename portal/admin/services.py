@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 import portal.mail as mail
 from portal.admin.audit import audit
 from portal.admin.items import Item, can_report, load
-from portal.admin.models import REASONS, ItemKind, Outcome, Report
+from portal.admin.models import CONCERN, REASONS, REVIEW, ItemKind, Outcome, Report
 from portal.admin.suspensions import set_moderator, suspend, unsuspend
 from portal.board.services.version import board_changed
 from portal.clock import utcnow
@@ -21,6 +21,7 @@ from portal.domain import Conflict, FieldError, NotAllowed
 from portal.extensions import db
 from portal.members.models import Member
 from portal.moderation import is_staff
+from portal.notifications.email import send_notice
 from portal.notifications.services import notify
 from portal.web.database import write_transaction
 
@@ -93,6 +94,7 @@ def report(reporter: Member, kind: str, item_id: int, reason: str, note: str = "
                 Report.item_kind == item.kind.value,
                 Report.item_id == item.id,
                 Report.closed_at.is_(None),
+                Report.reason.in_(REASONS),  # not the author's own request for a review
             )
         )
         hidden_now = False
@@ -116,16 +118,45 @@ def _hide(item: Item, reason: str) -> bool:
     return bool(changed)
 
 
-def _close_reports(item: Item, outcome: Outcome, by: Member) -> int:
-    return db.session.execute(
-        sa.update(Report)
-        .where(
+THANKS = {
+    Outcome.HIDDEN: "The moderators looked at what you reported and hid it. Thank you.",
+    Outcome.RESTORED: "The moderators looked at what you reported and left it up.",
+    Outcome.DISMISSED: "The moderators looked at what you reported and left it up.",
+}
+
+
+def _close_reports(item: Item, outcome: Outcome, by: Member) -> list[Report]:
+    """Close the item's open reports, and tell each member who made one how it ended
+    (in the portal, and by email if they want the "reports" notices)."""
+    open_reports = db.session.scalars(
+        sa.select(Report).where(
             Report.item_kind == item.kind.value,
             Report.item_id == item.id,
             Report.closed_at.is_(None),
         )
-        .values(closed_at=utcnow(), outcome=outcome.value, closed_by_id=by.id)
-    ).rowcount
+    ).all()
+    now = utcnow()
+    for report in open_reports:
+        report.closed_at, report.outcome, report.closed_by_id = now, outcome.value, by.id
+        reporter = report.reporter
+        if reporter is None or reporter.deleted_at or report.reason == REVIEW:
+            continue  # an author asking for a review hears through _tell_author
+        text = (
+            "A moderator has looked at the concern you raised. Thank you for telling us."
+            if report.reason == CONCERN
+            else THANKS[outcome]
+        )
+        notify(reporter.id, text, "/notifications")
+        send_notice(
+            reporter,
+            "reports",
+            "The moderators looked at your report",
+            "report_resolved",
+            dedupe_key=f"report:{report.id}",
+            text=text,
+        )
+    db.session.flush()
+    return list(open_reports)
 
 
 def _tell_author(item: Item, text: str) -> None:
@@ -155,6 +186,8 @@ def hide(moderator: Member, kind: str, item_id: int, reason: str) -> Item:
     with write_transaction():
         board_changed()
         item = _require_item(kind, item_id, lock=True)
+        if not item.can_hide:
+            raise Conflict("A pairing can't be hidden: close the concern, or suspend a member.")
         if item.row.is_hidden and item.row.hidden_reason != AUTO_HIDE_REASON:
             raise Conflict("A moderator has hidden this already.")
         model = type(item.row)
@@ -181,7 +214,7 @@ def restore(moderator: Member, kind: str, item_id: int, reason: str = "") -> Ite
     with write_transaction():
         board_changed()
         item = _require_item(kind, item_id, lock=True)
-        if not item.row.is_hidden:
+        if not item.can_hide or not item.row.is_hidden:
             raise Conflict("This is not hidden.")
         model = type(item.row)
         db.session.execute(
@@ -207,12 +240,23 @@ def dismiss(moderator: Member, kind: str, item_id: int, reason: str = "") -> Ite
         closed = _close_reports(item, Outcome.DISMISSED, moderator)
         if not closed:
             raise Conflict("These reports have been dealt with already.")
-        if item.row.is_hidden and item.row.hidden_reason == AUTO_HIDE_REASON:
+        if item.can_hide and item.row.is_hidden and item.row.hidden_reason == AUTO_HIDE_REASON:
             model = type(item.row)
             db.session.execute(
                 sa.update(model).where(model.id == item.id).values(hidden_at=None, hidden_reason="")
             )
             db.session.refresh(item.row)
+            _tell_author(
+                item,
+                f"The moderators looked at your {item.kind.label.lower()}: everyone can see "
+                "it again.",
+            )
+        elif item.can_hide and item.row.is_hidden and any(r.reason == REVIEW for r in closed):
+            _tell_author(
+                item,
+                f"The moderators looked again at your {item.kind.label.lower()}. It stays "
+                f"hidden: {item.row.hidden_reason}",
+            )
         audit(moderator, "dismiss", item=item, reason=reason)
     return item
 

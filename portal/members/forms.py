@@ -205,6 +205,7 @@ class NotificationsForm(FlaskForm):
     reflections = BooleanField(NOTICES["reflections"])
     reminders = BooleanField(NOTICES["reminders"])
     digest = BooleanField(NOTICES["digest"])
+    reports = BooleanField(NOTICES["reports"])
 
 
 class DeleteAccountForm(FlaskForm):

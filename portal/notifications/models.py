@@ -19,6 +19,7 @@ NOTICES = {
     "reflections": "My partner has reflected on our quarter and mine is waiting",
     "reminders": "Reminders: answers waiting for me, a reflection due, a quiet pairing",
     "digest": "A monthly note: new essays, requests that fit me, my pairings' next steps",
+    "reports": "What the moderators did about something I reported",
 }
 
 
