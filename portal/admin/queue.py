@@ -9,7 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from portal.admin.items import Item, load
+from portal.admin.items import MODELS, Item, load
 from portal.admin.models import AuditEntry, Outcome, Report
 from portal.extensions import db
 from portal.members.models import Member
@@ -64,6 +64,28 @@ def open_groups(limit: int = QUEUE_ITEMS) -> list[Group]:
         group.author = authors.get(author_id)
         group.hidden_before = hidden.get(author_id, 0)
     return list(groups.values())
+
+
+def hidden_groups(limit: int = 20) -> list[Group]:
+    """What is hidden now, newest first (a few of each kind): where a moderator restores
+    what was hidden by mistake, reports or not."""
+    found = []
+    for kind, model in MODELS.items():
+        if not hasattr(model, "hidden_at"):
+            continue
+        rows = db.session.scalars(
+            sa.select(model.id)
+            .where(model.hidden_at.is_not(None))
+            .order_by(model.hidden_at.desc())
+            .limit(limit)
+        )
+        for item_id in rows:
+            item = load(kind, item_id)
+            if item is not None:
+                author = db.session.get(Member, item.author_id)
+                found.append(Group(kind.value, item_id, item, author))
+    found.sort(key=lambda g: g.item.row.hidden_at, reverse=True)
+    return found[:limit]
 
 
 def open_count() -> int:
