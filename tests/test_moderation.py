@@ -221,6 +221,8 @@ def test_three_members_reports_hide_an_item_for_everyone_but_its_author_and_mode
     assert "Hidden by the moderators: Reported by several members" in own
     assert client_for(app, MODERATOR).get(f"/requests/{request_id}").status_code == 200
     assert audit_actions(app) == ["auto-hide"]
+    [told] = notifications_of(app, people["senior"])
+    assert "hidden until a moderator looks at it" in told["text"]
 
 
 def test_reports_arriving_together_hide_the_item_exactly_once(app, make_member, staff):

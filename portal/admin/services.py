@@ -102,6 +102,12 @@ def report(reporter: Member, kind: str, item_id: int, reason: str, note: str = "
             hidden_now = _hide(item, AUTO_HIDE_REASON)
             if hidden_now:
                 audit(None, "auto-hide", item=item, reason=f"{reporters} members reported it")
+                _tell_author(
+                    item,
+                    f"Several members reported your {item.kind.label.lower()}, so it is "
+                    "hidden until a moderator looks at it. Only you and the moderators can "
+                    "see it meanwhile.",
+                )
     log.info("Member %s reported %s %s", reporter.id, item.kind.value, item.id)
     return Reported(made, hidden_now)
 
