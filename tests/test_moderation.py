@@ -227,7 +227,7 @@ def test_three_members_reports_hide_an_item_for_everyone_but_its_author_and_mode
 
 def test_reports_arriving_together_hide_the_item_exactly_once(app, make_member, staff):
     """Three reports from different members at the same moment: hidden once, one
-    audit entry (20 trials)."""
+    audit entry (50 trials, on each database)."""
     author = make_member(email=SENIOR, role="senior")
     age(app, author)  # past the new-member limit of one open request
     reporters = [
@@ -237,7 +237,7 @@ def test_reports_arriving_together_hide_the_item_exactly_once(app, make_member, 
     with app.app_context():
         members = [db.session.get(Member, r) for r in reporters]
         db.session.expunge_all()
-    for trial in range(20):
+    for trial in range(50):
         request_id = make_request(app, author, title=f"Trial {trial}")
         start = threading.Barrier(3)
         errors = []
