@@ -151,7 +151,9 @@ def per_page(monkeypatch):
 
     def set_size(size: int) -> None:
         monkeypatch.setattr(
-            queries, "board", lambda filters, number=1: original(filters, number, per_page=size)
+            queries,
+            "board",
+            lambda filters, number=1, **given: original(filters, number, per_page=size, **given),
         )
 
     return set_size

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from portal.board.models import Kind, PairingRequest, RequestTag, Status
 from portal.extensions import db
+from portal.members.blocks import hidden_from
 from portal.members.models import Member, suspended_ids
 from portal.tools import Tool
 
@@ -70,10 +71,19 @@ def on_the_board() -> tuple:
     )
 
 
-def board(filters: Filters, number: int = 1, per_page: int = PER_PAGE) -> Page:
-    """One page of the board, newest first. Author and tool come joined, tags in one
-    more query: the same few queries whatever the page holds."""
-    query = sa.select(PairingRequest).where(*on_the_board())
+def not_blocked(viewer_id: int | None):
+    """Nothing by a member on either side of a block with the viewer (signed in)."""
+    if viewer_id is None:
+        return sa.true()
+    return PairingRequest.author_id.not_in(hidden_from(viewer_id))
+
+
+def board(
+    filters: Filters, number: int = 1, per_page: int = PER_PAGE, *, viewer_id: int | None = None
+) -> Page:
+    """One page of the board, newest first, as `viewer_id` sees it. Author and tool come
+    joined, tags in one more query: the same few queries whatever the page holds."""
+    query = sa.select(PairingRequest).where(*on_the_board(), not_blocked(viewer_id))
     if filters.status != "any":
         query = query.where(PairingRequest.status == Status(filters.status))
     if filters.kind:
@@ -132,6 +142,7 @@ def suggestions(
             PairingRequest.status == Status.OPEN,
             PairingRequest.author_id != member.id,
             *on_the_board(),
+            not_blocked(member.id),
             sa.or_(matching(Kind.SEEKING, teach), matching(Kind.OFFERING, learn)),
             PairingRequest.created_at >= since if since else sa.true(),
         )

@@ -11,6 +11,7 @@ from portal.board import bp, queries, services
 from portal.board.forms import AnswerForm, RequestForm
 from portal.board.models import Answer, AnswerStatus
 from portal.extensions import db
+from portal.members.blocks import blocked_either_way, hidden_from
 from portal.members.forms import parse_tags
 from portal.members.models import Member
 from portal.members.security import posting_limited, verified_required
@@ -35,7 +36,9 @@ def board_context(form: RequestForm | None = None) -> dict:
     signed_in = current_user.is_authenticated
     return {
         "filters": filters,
-        "page": queries.board(filters, page_number()),
+        "page": queries.board(
+            filters, page_number(), viewer_id=current_user.id if signed_in else None
+        ),
         "suggested": queries.suggestions(current_user) if signed_in else [],
         "form": form or (new_request_form() if signed_in else None),
         "tools": catalogue(),
@@ -116,12 +119,15 @@ def post_request():
 
 def load_request(request_id: int):
     """The request, if this viewer may see it: hidden by the moderators, or posted by a
-    suspended member, it is there for its author and the moderators only."""
+    suspended member, it is there for its author and the moderators only; across a
+    block, it isn't there at all."""
     item = services.get_request(request_id)
     if item is None:
         abort(404)
     if not is_staff(current_user) and (
-        not can_see(item, item.author_id, current_user) or item.author.is_suspended()
+        not can_see(item, item.author_id, current_user)
+        or item.author.is_suspended()
+        or (current_user.is_authenticated and blocked_either_way(current_user.id, item.author_id))
     ):
         abort(404)
     return item
@@ -130,13 +136,17 @@ def load_request(request_id: int):
 def request_context(item, **overrides) -> dict:
     """Everything the request page shows: the thread (answerers and their tags come
     in two queries, whatever the thread's length) and the forms."""
+    query = db.select(Answer).where(
+        Answer.request_id == item.id, Answer.status != AnswerStatus.WITHDRAWN
+    )
+    if current_user.is_authenticated and not is_staff(current_user):
+        query = query.where(Answer.author_id.not_in(hidden_from(current_user.id)))
     answers = [
         answer
         for answer in db.session.scalars(
-            db.select(Answer)
-            .where(Answer.request_id == item.id, Answer.status != AnswerStatus.WITHDRAWN)
-            .options(selectinload(Answer.author).selectinload(Member.tags))
-            .order_by(Answer.created_at)
+            query.options(selectinload(Answer.author).selectinload(Member.tags)).order_by(
+                Answer.created_at
+            )
         )
         if is_staff(current_user)
         or (can_see(answer, answer.author_id, current_user) and not answer.author.is_suspended())

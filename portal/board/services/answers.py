@@ -18,6 +18,7 @@ from portal.board.services.version import board_changed
 from portal.clock import utcnow
 from portal.domain import Conflict, NotAllowed
 from portal.extensions import db
+from portal.members.blocks import has_blocked
 from portal.members.models import Member
 from portal.notifications.services import notify
 from portal.web.database import write_transaction
@@ -26,6 +27,7 @@ from portal.web.database import write_transaction
 def answer_request(member: Member, request: PairingRequest, message: str) -> Answer:
     if request.author_id == member.id:
         raise NotAllowed("You can't answer your own request.")
+    check_not_blocked(member, request.author_id, "answer this request")
     if request.status is not Status.OPEN:
         raise Conflict(f"This request is {request.status.value}: it takes no new answers.")
     try:
@@ -79,11 +81,24 @@ def same_organisation(a: Member, b: Member) -> bool:
     return bool(a.organisation) and a.organisation.strip().lower() == b.organisation.strip().lower()
 
 
+def check_not_blocked(member: Member, other_id: int, doing: str) -> None:
+    """Two members on either side of a block never answer each other or pair. The
+    member who blocked is reminded of it; the other is told only that they can't."""
+    if has_blocked(member.id, other_id):
+        raise NotAllowed(
+            f"You have blocked this member, so you can't {doing}. "
+            "You can unblock them from your account page."
+        )
+    if has_blocked(other_id, member.id):
+        raise NotAllowed(f"You can't {doing}.")
+
+
 def check_can_accept(member: Member, request: PairingRequest, answer: Answer) -> None:
     if request.author_id != member.id:
         raise NotAllowed("Only the member who posted this request can accept an answer.")
     if answer.request_id != request.id:
         raise NotAllowed("That answer belongs to another request.")
+    check_not_blocked(member, answer.author_id, "be paired with them")
 
 
 @dataclass

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user
 
 import portal.mail as mail
 from portal.extensions import limiter
-from portal.members import bp, services
+from portal.members import blocks, bp, services
 from portal.members.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
@@ -26,6 +26,7 @@ from portal.members.security import (
     user_agent,
 )
 from portal.notifications.models import NOTICES
+from portal.web.forms import ActionForm
 from portal.web.htmx import redirect_to
 
 PROFILE_FIELDS = ("name", "organisation", "city", "language", "meeting_mode", "timezone")
@@ -68,7 +69,11 @@ def _forms(**given) -> dict:
 
 def _page(status: int = 200, **given):
     return render_template(
-        "members/account.html", confirmation=_confirmation(), **_forms(**given)
+        "members/account.html",
+        confirmation=_confirmation(),
+        blocked=blocks.blocks_of(current_user),
+        action=ActionForm(formdata=None),
+        **_forms(**given),
     ), status
 
 
