@@ -137,6 +137,7 @@ def register_jobs() -> None:
 
 def register_cli(app: Flask) -> None:
     from portal.admin.cli import create_admin
+    from portal.backup import backup_command, restore_command
     from portal.board.cli import board_cli
     from portal.essays.cli import essays_cli
     from portal.worker import jobs_cli, mail_cli, worker
@@ -147,3 +148,5 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli)
     app.cli.add_command(worker)
     app.cli.add_command(create_admin)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
