@@ -22,7 +22,6 @@ from portal.members.models import Member
 from portal.members.services import find_by_email
 from portal.moderation import is_staff
 from portal.pairings.models import Message
-from portal.web.forms import ActionForm
 from portal.web.htmx import is_htmx
 
 
@@ -49,33 +48,6 @@ def admin_required(view):
 
 
 # --- the organiser's pages -------------------------------------------------------------------
-
-
-@bp.get("/admin/")
-@staff_required
-def overview():
-    members = db.session.execute(
-        db.select(Member.role, Member.email_verified_at.is_not(None), db.func.count())
-        .where(Member.deleted_at.is_(None))
-        .group_by(Member.role, Member.email_verified_at.is_not(None))
-    ).all()
-    staff = db.session.scalars(
-        db.select(Member)
-        .where(Member.deleted_at.is_(None), (Member.is_admin | Member.is_moderator))
-        .order_by(Member.name)
-    ).all()
-    suspended = db.session.scalars(
-        db.select(Member).where(Member.suspended_at.is_not(None)).order_by(Member.name)
-    ).all()
-    return render_template(
-        "admin/overview.html",
-        open_items=queue.open_count(),
-        members=members,
-        staff=staff,
-        suspended=[m for m in suspended if m.is_suspended()],
-        role_form=RoleForm(formdata=None),
-        action=ActionForm(formdata=None),
-    )
 
 
 def _group_context(group, **forms) -> dict:

@@ -1,0 +1,177 @@
+"""The organiser's overview at /admin/ (issue 12): the dashboard for a date range, with
+its charts and a CSV of each table, above the moderators' own business (suspensions,
+moderators). Moderators and admins only; everyone else gets a 404."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+
+from flask import abort, current_app, request
+from flask_login import current_user
+
+from portal.admin import bp, queue
+from portal.admin.charts import bar_chart
+from portal.admin.dashboard import (
+    Dashboard,
+    Period,
+    check_ins,
+    funnel,
+    members,
+    pairings,
+    parse_period,
+    regulars,
+    requests,
+    staff_and_suspended,
+)
+from portal.admin.forms import RoleForm
+from portal.admin.routes import staff_required
+from portal.clock import today_for, utcnow, zone_of
+from portal.essays import snapshot
+from portal.essays import today as essays_today
+from portal.web.forms import ActionForm
+from portal.web.htmx import render
+
+ROLE_NAMES = {"senior": "Seniors", "junior": "Juniors", "both": "Both"}
+STAGES = ("Joined", "Posted a request", "Pairings", "Completed quarters")
+CACHED_PERIODS = 32  # periods a worker keeps figures for (more: it starts again)
+
+
+def _period() -> tuple[Period, str | None]:
+    return parse_period(request.args.get("from"), request.args.get("to"), zone_of(current_user))
+
+
+def _titles() -> dict[str, str]:
+    """Each published essay's title, by slug (essays are files: no query)."""
+    return {e.slug: e.title for e in snapshot().published(essays_today())}
+
+
+def _charts(board: Dashboard) -> dict:
+    funnel_rows: list[tuple[str, int | None]] = []
+    for row in board.funnel:
+        funnel_rows.append((row.title, None))
+        funnel_rows += zip(
+            STAGES, (row.joined, row.requests, row.pairings, row.quarters), strict=True
+        )
+    return {
+        "members": bar_chart(
+            "chart-members",
+            "Members by role, and whether they have confirmed their email",
+            [
+                (f"{ROLE_NAMES[role]}, {'confirmed' if ok else 'not yet confirmed'}", n)
+                for role, ok, n in board.members
+            ],
+        ),
+        "funnel": bar_chart("chart-funnel", "What each essay brought", funnel_rows),
+        "requests": bar_chart(
+            "chart-requests",
+            "Requests by status",
+            [(status.value.title(), total) for status, _, _, total in board.requests],
+        ),
+        "pairings": bar_chart(
+            "chart-pairings",
+            "Pairings by status",
+            [(status.value.title(), n) for status, n in board.pairings],
+        ),
+    }
+
+
+def _dashboard(period: Period) -> Dashboard:
+    """The figures, counted afresh, or as counted less than DASHBOARD_CACHE_SECONDS ago by
+    this worker (a minute in production, so a busy dashboard costs its queries once a
+    minute; never in development and tests)."""
+    config = current_app.config
+    seconds = config.get("DASHBOARD_CACHE_SECONDS", 60 if config.get("PRODUCTION") else 0)
+    today = today_for(current_user)
+    if not seconds:
+        return Dashboard.build(period, today, utcnow(), _titles())
+    cache = current_app.extensions.setdefault("portal.admin.dashboard", {})
+    key, now = (period, today), time.monotonic()
+    kept = cache.get(key)
+    if kept is None or kept[0] <= now:
+        if len(cache) >= CACHED_PERIODS:
+            cache.clear()
+        kept = cache[key] = (now + seconds, Dashboard.build(period, today, utcnow(), _titles()))
+    return kept[1]
+
+
+@bp.get("/admin/")
+@staff_required
+def overview():
+    period, problem = _period()
+    board = _dashboard(period)
+    staff, suspended = staff_and_suspended(utcnow())
+    return render(
+        "admin/overview.html",
+        "admin/dashboard_figures.html",
+        board=board,
+        charts=_charts(board),
+        problem=problem,
+        staff=staff,
+        suspended=suspended,
+        open_items=queue.open_count(),
+        role_form=RoleForm(formdata=None),
+        action=ActionForm(formdata=None),
+    )
+
+
+# --- each table as CSV ---------------------------------------------------------------------------
+
+
+def _table(name: str, period: Period) -> tuple[list[str], list[tuple]]:
+    """A table's header and every one of its rows (the page shows the first few)."""
+    if name == "members":
+        rows = [(role.value, "yes" if ok else "no", n) for role, ok, n in members(period)]
+        return ["role", "confirmed", "members"], rows
+    if name == "funnel":
+        rows = [
+            (f.slug, f.title, f.joined, f.requests, f.pairings, f.quarters)
+            for f in funnel(period, _titles())
+        ]
+        return ["essay", "title", "joined", "requests", "pairings", "completed quarters"], rows
+    if name == "requests":
+        rows = [(status.value, *counts) for status, *counts in requests(period)]
+        return ["status", "seeking", "offering", "all"], rows
+    if name == "pairings":
+        return ["status", "pairings"], [(s.value, n) for s, n in pairings(period)]
+    if name == "check-ins":
+        found, _ = check_ins(today_for(current_user), period.zone)
+        header = ["pairing", "senior", "junior", "tool", "began", "last session", "quiet days"]
+        return header, [
+            (c.pairing_id, c.senior, c.junior, c.tool, c.started, c.last_session or "")
+            + (c.quiet_days,)
+            for c in found
+        ]
+    if name == "seniors":
+        found, _ = regulars(period)
+        return ["senior", "profile", "completed quarters", "pairings"], [
+            (r.name, r.handle or "", r.quarters, r.pairings) for r in found
+        ]
+    abort(404)
+
+
+def _cell(value) -> str:
+    """No spreadsheet formula from what a member typed (names, titles)."""
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/admin/dashboard/<table>.csv")
+@staff_required
+def dashboard_csv(table: str):
+    period, _ = _period()
+    header, rows = _table(table, period)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([_cell(value) for value in row] for row in rows)
+    span = "-".join(period.args.values()) or "all-time"
+    return (
+        out.getvalue(),
+        200,
+        {
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{table}-{span}.csv"',
+        },
+    )
