@@ -69,8 +69,13 @@ def _prefix(group) -> str:
 @staff_required
 def reports():
     groups = queue.open_groups()
+    waiting = {(g.kind, g.item_id) for g in groups}
+    hidden = [g for g in queue.hidden_groups() if (g.kind, g.item_id) not in waiting]
     return render_template(
-        "admin/reports.html", groups=groups, contexts=[_group_context(g) for g in groups]
+        "admin/reports.html",
+        groups=groups,
+        contexts=[_group_context(g) for g in groups],
+        hidden=[_group_context(g) for g in hidden],
     )
 
 
