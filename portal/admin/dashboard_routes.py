@@ -8,8 +8,9 @@ import csv
 import io
 import time
 
-from flask import abort, current_app, request
+from flask import abort, current_app, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
 from portal.admin import bp, queue
 from portal.admin.charts import bar_chart
@@ -31,7 +32,7 @@ from portal.clock import today_for, utcnow, zone_of
 from portal.essays import snapshot
 from portal.essays import today as essays_today
 from portal.web.forms import ActionForm
-from portal.web.htmx import render
+from portal.web.htmx import is_htmx
 
 ROLE_NAMES = {"senior": "Seniors", "junior": "Juniors", "both": "Both"}
 STAGES = ("Joined", "Posted a request", "Pairings", "Completed quarters")
@@ -77,22 +78,31 @@ def _charts(board: Dashboard) -> dict:
     }
 
 
-def _dashboard(period: Period) -> Dashboard:
-    """The figures, counted afresh, or as counted less than DASHBOARD_CACHE_SECONDS ago by
-    this worker (a minute in production, so a busy dashboard costs its queries once a
-    minute; never in development and tests)."""
+def _figures(period: Period, problem: str | None) -> tuple[Dashboard, str]:
+    """The figures and their rendered part of the page, counted and drawn afresh, or as
+    this worker drew them less than DASHBOARD_CACHE_SECONDS ago (a minute in production:
+    a busy dashboard costs its queries and its drawing once a minute; never in
+    development and tests). Admins and moderators see slightly different links."""
     config = current_app.config
     seconds = config.get("DASHBOARD_CACHE_SECONDS", 60 if config.get("PRODUCTION") else 0)
     today = today_for(current_user)
+
+    def draw() -> tuple[Dashboard, str]:
+        board = Dashboard.build(period, today, utcnow(), _titles())
+        html = render_template(
+            "admin/dashboard_figures.html", board=board, charts=_charts(board), problem=problem
+        )
+        return board, html
+
     if not seconds:
-        return Dashboard.build(period, today, utcnow(), _titles())
+        return draw()
     cache = current_app.extensions.setdefault("portal.admin.dashboard", {})
-    key, now = (period, today), time.monotonic()
+    key, now = (period, today, bool(current_user.is_admin), problem), time.monotonic()
     kept = cache.get(key)
     if kept is None or kept[0] <= now:
         if len(cache) >= CACHED_PERIODS:
             cache.clear()
-        kept = cache[key] = (now + seconds, Dashboard.build(period, today, utcnow(), _titles()))
+        kept = cache[key] = (now + seconds, draw())
     return kept[1]
 
 
@@ -100,14 +110,14 @@ def _dashboard(period: Period) -> Dashboard:
 @staff_required
 def overview():
     period, problem = _period()
-    board = _dashboard(period)
+    board, figures = _figures(period, problem)
+    if is_htmx():
+        return figures
     staff, suspended = staff_and_suspended(utcnow())
-    return render(
+    return render_template(
         "admin/overview.html",
-        "admin/dashboard_figures.html",
         board=board,
-        charts=_charts(board),
-        problem=problem,
+        figures=Markup(figures),  # noqa: S704 (our own template, escaped as it was drawn)
         staff=staff,
         suspended=suspended,
         open_items=queue.open_count(),

@@ -38,6 +38,21 @@ MEETING_MODES = {"video": "Video call", "phone": "Phone or WhatsApp", "in_person
 
 class Member(UserMixin, Hideable, db.Model):
     __tablename__ = "members"
+    __table_args__ = (
+        # The few members looked up on every board page (the suspended) and on /admin/.
+        sa.Index(
+            "ix_members_suspended",
+            "suspended_at",
+            sqlite_where=sa.text("suspended_at IS NOT NULL"),
+            postgresql_where=sa.text("suspended_at IS NOT NULL"),
+        ),
+        sa.Index(
+            "ix_members_staff",
+            "id",
+            sqlite_where=sa.text("is_admin = 1 OR is_moderator = 1"),
+            postgresql_where=sa.text("is_admin OR is_moderator"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     handle: Mapped[str] = mapped_column(sa.String(40), unique=True)
