@@ -87,3 +87,56 @@ def test_a_report_is_hidden_restored_and_its_author_suspended(
     act(moderator_page, item.get_by_role("button", name="Suspend"), js_enabled)
     expect(moderator_page.get_by_text("Vikram Seth is suspended")).to_be_visible()
     assert page.goto(f"/requests/{request_id}").status == 404
+
+
+@pytest.fixture
+def axe_page(browser, base_url):
+    context = browser.new_context(base_url=base_url, java_script_enabled=True)
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    yield page
+    context.close()
+
+
+def test_the_moderation_pages_have_no_accessibility_violations(axe_page: Page, live_server):
+    """The queue (an open report, and something hidden), the audit log, and the report
+    and concern forms, each with an error showing: axe finds nothing to fix."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    from portal.admin import services as moderation
+    from portal.extensions import db
+    from tests.factories import make_pairing
+
+    app = live_server.app
+    _, author = new_member(app, "senior", "Vikram Seth", season=True)
+    member_email, member = new_member(app, "junior", "Ravi Kumar")
+    admin_email, admin = new_member(app, "senior", "Anita Rao")
+    set_columns(app, Member, admin, is_admin=True)
+    reported = make_request(app, author, title="Followers for sale")
+    hidden = make_request(app, author, title="More followers for sale")
+    pairing = make_pairing(app, author, member, title=f"Teach me Excel {member}")
+    with app.app_context():
+        moderation.report(db.session.get(Member, member), "request", reported, "spam", "Ads.")
+        moderation.report(db.session.get(Member, member), "request", hidden, "spam")
+        moderation.hide(db.session.get(Member, admin), "request", hidden, "Advertising.")
+
+    def clean(path: str) -> None:
+        axe_page.goto(path)
+        results = Axe().run(axe_page)
+        assert results.violations_count == 0, f"{path}\n{results.generate_report()}"
+
+    sign_in_browser(axe_page, admin_email, "/admin/reports")
+    clean("/admin/reports")
+    clean("/admin/audit")
+    axe_page.get_by_role("button", name="Sign out").click()
+    sign_in_browser(axe_page, member_email, f"/pairings/{pairing}")
+    clean(f"/requests/{reported}/report")
+    axe_page.get_by_role("button", name="Send the report").click()  # no reason chosen
+    expect(axe_page.get_by_text("Please choose a reason.").first).to_be_visible()
+    assert Axe().run(axe_page).violations_count == 0
+    clean(f"/pairings/{pairing}/concern")
+    axe_page.get_by_role("button", name="Send to the moderators").click()  # empty
+    expect(
+        axe_page.get_by_text("Please tell the moderators what worries you.").first
+    ).to_be_visible()
+    assert Axe().run(axe_page).violations_count == 0
