@@ -79,6 +79,11 @@ def load_settings() -> dict:
 
 def finalise(config: dict, *, production: bool, instance_path: str) -> None:
     """Fill derived defaults and refuse an unsafe production set-up."""
+    # /admin/ keeps its drawn figures this long per worker (a minute in production, so a
+    # busy dashboard costs its queries once a minute; never in development and tests).
+    config.setdefault(
+        "DASHBOARD_CACHE_SECONDS", _int("DASHBOARD_CACHE_SECONDS", 60 if production else 0)
+    )
     if not config.get("SECRET_KEY"):
         if production:
             raise ConfigError(

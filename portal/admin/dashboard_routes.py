@@ -83,8 +83,7 @@ def _figures(period: Period, problem: str | None) -> tuple[Dashboard, str]:
     this worker drew them less than DASHBOARD_CACHE_SECONDS ago (a minute in production:
     a busy dashboard costs its queries and its drawing once a minute; never in
     development and tests). Admins and moderators see slightly different links."""
-    config = current_app.config
-    seconds = config.get("DASHBOARD_CACHE_SECONDS", 60 if config.get("PRODUCTION") else 0)
+    seconds = current_app.config["DASHBOARD_CACHE_SECONDS"]
     today = today_for(current_user)
 
     def draw() -> tuple[Dashboard, str]:
