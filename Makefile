@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test setup setup-dev assets chromium redis lint bench clean
+.PHONY: run test setup setup-dev assets chromium redis lint bench prod-check clean
 
 run: setup assets
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi db upgrade
@@ -56,6 +56,11 @@ lint: setup-dev
 
 bench: setup-dev assets
 	$(BIN)/python bench/bench.py
+
+# The production stack on this machine (throwaway PostgreSQL, two gunicorn hosts, nginx
+# from deploy/nginx/, workers, an SMTP sink; Redis db 13), and what it must hold. Root.
+prod-check: setup assets redis
+	$(BIN)/python scripts/prod-check
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache
