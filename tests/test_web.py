@@ -270,10 +270,13 @@ def test_production_refuses_an_http_site_url_unless_allowed(caplog):
     trial = create_app({**production, "SITE_URL": "http://192.168.1.20:8000", "ALLOW_HTTP": True})
     assert trial.config["SESSION_COOKIE_SECURE"] is False
     assert trial.config["SESSION_COOKIE_NAME"] == "session"
+    # A __Host- cookie without Secure is refused by browsers: "keep me signed in" too.
+    assert not trial.config["REMEMBER_COOKIE_NAME"].startswith("__Host-")
     assert "cookies are NOT secure" in caplog.text
     secure = create_app({**production, "SITE_URL": "https://bharath.club"})
     assert secure.config["SESSION_COOKIE_SECURE"] is True
     assert secure.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert secure.config["REMEMBER_COOKIE_NAME"] == "__Host-remember"
 
 
 def test_a_database_outage_answers_a_friendly_503_signed_in_or_not(app, client, tmp_path):

@@ -34,7 +34,8 @@ def register_login(app: Flask) -> None:
     login_manager.session_protection = None
     app.config.setdefault("REMEMBER_COOKIE_DURATION", services.REMEMBER_FOR)
     app.config.setdefault("REMEMBER_COOKIE_NAME", "remember_token")
-    if app.config.get("PRODUCTION"):
+    if app.config.get("PRODUCTION") and app.config.get("REMEMBER_COOKIE_SECURE"):
+        # __Host- needs Secure: on an ALLOW_HTTP trial a browser would refuse the cookie.
         app.config["REMEMBER_COOKIE_NAME"] = "__Host-remember"
         app.config["REMEMBER_COOKIE_PATH"] = "/"
 
