@@ -127,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
 
 def register_jobs() -> None:
     """The scheduled jobs, digest sections and mail composers register themselves on import."""
+    import portal.admin.jobs  # noqa: F401
     import portal.board.jobs  # noqa: F401
     import portal.essays.digest  # noqa: F401
     import portal.mail.status  # noqa: F401

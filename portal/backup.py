@@ -8,6 +8,7 @@ Backups are named `portal-<UTC time>.<sqlite3|dump>`; the newest `--keep` stay.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -37,9 +38,13 @@ def _kind(url) -> str:
     return backend
 
 
-def _libpq(url) -> str:
-    """The SQLAlchemy URL as pg_dump and pg_restore read it."""
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+def _libpq(url) -> tuple[str, dict]:
+    """The SQLAlchemy URL as pg_dump and pg_restore read it, without its password (which
+    goes in their environment: a command line is visible to every local user)."""
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    return url.set(drivername="postgresql", password=None).render_as_string(), env
 
 
 def _tool(name: str) -> str:
@@ -60,6 +65,8 @@ def backup(directory: Path, keep: int = 14, now: datetime | None = None) -> Path
     stamp = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S%fZ")
     target = directory / f"portal-{stamp}{SUFFIXES[kind]}"
     partial = target.with_name(target.name + ".partial")
+    # Every member's data and password hash: readable by the portal's user alone.
+    partial.touch(mode=0o600)
     try:
         if kind == "sqlite":
             source = sqlite3.connect(f"file:{url.database}?mode=ro", uri=True)
@@ -71,11 +78,13 @@ def backup(directory: Path, keep: int = 14, now: datetime | None = None) -> Path
                 copy.close()
                 source.close()
         else:
+            dsn, env = _libpq(url)
             done = subprocess.run(  # noqa: S603 (no shell; the configured URL and path)
                 [_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(partial),
-                 _libpq(url)],
+                 dsn],
                 capture_output=True,
                 text=True,
+                env=env,
             )  # fmt: skip
             if done.returncode != 0:
                 raise BackupError(f"pg_dump failed: {done.stderr.strip()}")
@@ -116,11 +125,13 @@ def restore(source: Path) -> None:
         except sqlite3.DatabaseError as error:
             raise BackupError(f"{source.name} is not a SQLite backup: {error}") from error
         return
+    dsn, env = _libpq(url)
     done = subprocess.run(  # noqa: S603 (no shell; the configured URL and path)
         [_tool("pg_restore"), "--clean", "--if-exists", "--no-owner", "--single-transaction",
-         "--dbname", _libpq(url), str(source)],
+         "--dbname", dsn, str(source)],
         capture_output=True,
         text=True,
+        env=env,
     )  # fmt: skip
     if done.returncode != 0:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()}")

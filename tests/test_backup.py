@@ -66,6 +66,7 @@ def test_a_backup_under_writes_restores_every_write_acknowledged_before_it(app, 
         stop.set()
         thread.join()
     assert made.exists() and not list(made.parent.glob("*.partial"))
+    assert made.stat().st_mode & 0o077 == 0  # the portal's user alone reads it
 
     target = make_app(other_database(app, tmp_path))
     with target.app_context():

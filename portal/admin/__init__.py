@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__)
 
-from portal.admin import dashboard_routes, reporting, routes  # noqa: E402,F401  (routes register on bp)
+from portal.admin import dashboard_routes, export, reporting, routes  # noqa: E402,F401

@@ -48,10 +48,13 @@ def _file(member: Member, kind: ItemKind, item_id: int, author_id, reason: str, 
     return made
 
 
-def _tell_moderators(text: str) -> None:
+def _tell_moderators(text: str, *, about: tuple[int, ...]) -> None:
+    """Every moderator and admin but those the concern is about."""
     staff = db.session.scalars(
         sa.select(Member.id).where(
-            Member.deleted_at.is_(None), sa.or_(Member.is_admin, Member.is_moderator)
+            Member.deleted_at.is_(None),
+            sa.or_(Member.is_admin, Member.is_moderator),
+            Member.id.not_in(about),
         )
     )
     for member_id in staff:
@@ -80,7 +83,10 @@ def raise_concern(member: Member, pairing_id: int, note: str) -> Report:
                 "and will be in touch."
             )
         made = _file(member, ItemKind.PAIRING, pairing_id, partner.id, CONCERN, note)
-        _tell_moderators("A member raised a concern about their pairing.")
+        _tell_moderators(
+            "A member raised a concern about their pairing.",
+            about=(item.row.senior_id, item.row.junior_id),
+        )
     log.info("Member %s raised a concern about pairing %s", member.id, pairing_id)
     return made
 

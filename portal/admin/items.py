@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from portal.admin.models import ItemKind
 from portal.board.models import Answer, PairingRequest
 from portal.extensions import db
+from portal.members.blocks import blocked_either_way
 from portal.members.models import Member
 from portal.pairings.models import Message, Pairing
 
@@ -85,14 +86,33 @@ def load(kind: str, item_id: int, *, lock: bool = False) -> Item | None:
     return Item(kind, row, row.id, row.name, about, f"/members/{row.handle}")
 
 
+def involves(item: Item, member_id: int) -> bool:
+    """Whether the item is about this member (theirs, or their pairing): a moderator
+    never sees or decides reports about themselves."""
+    if item.kind is ItemKind.PAIRING:
+        return item.row.side_of(member_id) is not None
+    return item.author_id == member_id
+
+
 def can_report(item: Item, member: Member) -> bool:
-    """Whether `member` can see this item to report it: a message only in their own
-    pairing; nothing of their own."""
+    """Whether `member` can see this item, and so report it: nothing hidden, nothing by a
+    suspended member or across a block (as the board shows it), a message only in their
+    own pairing, an answer only on a request they can see; never their own."""
     if item.kind is ItemKind.PAIRING:
         return item.row.side_of(member.id) is not None
-    if item.author_id == member.id:
+    if item.author_id == member.id or not _visible(item.row, item.author_id, member):
         return False
     if item.kind is ItemKind.MESSAGE:
         pairing = db.session.get(Pairing, item.row.pairing_id)
         return pairing is not None and pairing.side_of(member.id) is not None
-    return not item.row.is_hidden
+    if item.kind is ItemKind.ANSWER:
+        request = db.session.get(PairingRequest, item.row.request_id)
+        return request is not None and _visible(request, request.author_id, member)
+    return True
+
+
+def _visible(row, author_id: int, member: Member) -> bool:
+    if row.is_hidden or blocked_either_way(member.id, author_id):
+        return False
+    author = row if isinstance(row, Member) else db.session.get(Member, author_id)
+    return author is not None and not author.is_suspended()

@@ -9,7 +9,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from portal.admin.items import MODELS, Item, load
+from portal.admin.items import MODELS, Item, involves, load
 from portal.admin.models import AuditEntry, Outcome, Report
 from portal.extensions import db
 from portal.members.models import Member
@@ -33,6 +33,11 @@ class Group:
     @property
     def reasons(self) -> Counter:
         return Counter(r.reason_label for r in self.reports)
+
+
+def for_viewer(groups: list[Group], viewer_id: int) -> list[Group]:
+    """Leave out what is about the moderator looking (their items, their pairings)."""
+    return [g for g in groups if g.item is None or not involves(g.item, viewer_id)]
 
 
 def open_groups(limit: int = QUEUE_ITEMS) -> list[Group]:

@@ -23,6 +23,7 @@ from portal.members.services import find_by_email
 from portal.moderation import is_staff
 from portal.pairings.models import Message
 from portal.web.htmx import is_htmx
+from portal.web.numbers import whole_number
 
 
 def staff_required(view):
@@ -68,9 +69,13 @@ def _prefix(group) -> str:
 @bp.get("/admin/reports")
 @staff_required
 def reports():
-    groups = queue.open_groups()
+    groups = queue.for_viewer(queue.open_groups(), current_user.id)
     waiting = {(g.kind, g.item_id) for g in groups}
-    hidden = [g for g in queue.hidden_groups() if (g.kind, g.item_id) not in waiting]
+    hidden = [
+        g
+        for g in queue.for_viewer(queue.hidden_groups(), current_user.id)
+        if (g.kind, g.item_id) not in waiting
+    ]
     return render_template(
         "admin/reports.html",
         groups=groups,
@@ -79,12 +84,14 @@ def reports():
     )
 
 
-def _find_group(kind: str, item_id: int):
+def _find_group(kind: str, item_id: int, *, gone_ok: bool = False):
     for group in queue.open_groups(limit=10_000):
         if (group.kind, group.item_id) == (kind, item_id):
             return group
     item = load(kind, item_id)
     if item is None:
+        if gone_ok:  # closed just now, and gone since it was reported
+            return queue.Group(kind, item_id, None, None)
         abort(404)
     author = db.session.get(Member, item.author_id)
     return queue.Group(kind, item_id, item, author)
@@ -93,7 +100,7 @@ def _find_group(kind: str, item_id: int):
 def _after(kind: str, item_id: int, message: str, group=None):
     """After an action: the group, in place (htmx), or back to the queue."""
     if is_htmx():
-        group = group or _find_group(kind, item_id)
+        group = group or _find_group(kind, item_id, gone_ok=True)
         return render_template("admin/_group.html", **_group_context(group, outcome=message))
     flash(message, "success")
     return redirect(url_for("admin.reports"), 303)
@@ -116,7 +123,7 @@ def hide(kind: str, item_id: int):
     context = _group_context(group, hide_form=form)
     if is_htmx():
         return render_template("admin/_group.html", **context), 422
-    groups = queue.open_groups()
+    groups = queue.for_viewer(queue.open_groups(), current_user.id)
     contexts = [
         context if g.item_id == item_id and g.kind == kind else _group_context(g) for g in groups
     ]
@@ -149,14 +156,18 @@ def suspend(member_id: int):
     prefix = request.form.get("prefix", "")
     if prefix and not all(c.isalnum() or c == "-" for c in prefix):
         abort(400)
+    # From the queue, with htmx: the item it came from is swapped in place afterwards.
+    kind = request.form.get("kind", "")
+    item_id = whole_number(request.form.get("item", ""))
+    in_place = is_htmx() and kind in {k.value for k in ItemKind} and item_id is not None
     form = SuspendForm(prefix=prefix)
     if form.validate():
         member = services.suspend(current_user, member_id, form.reason.data, form.length.data)
         message = f"{member.name} is suspended; their sessions have ended."
-        if is_htmx() and request.form.get("kind"):
-            return _after(request.form["kind"], int(request.form.get("item", "0") or 0), message)
+        if in_place:
+            return _after(kind, item_id, message)
         flash(message, "success")
-        return redirect(request.referrer or url_for("admin.overview"), 303)
+        return redirect(url_for("admin.reports"), 303)
     flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for("admin.reports"), 303)
 
@@ -209,10 +220,10 @@ def audit_csv():
         writer.writerow(
             [
                 entry.created_at.isoformat(timespec="seconds"),
-                entry.actor.email if entry.actor else "the portal",
+                _cell(entry.actor.email) if entry.actor else "the portal",
                 entry.action,
                 f"{entry.item_kind} {entry.item_id}" if entry.item_kind else "",
-                entry.member.email if entry.member else "",
+                _cell(entry.member.email) if entry.member else "",
                 _cell(entry.reason),
             ]
         )

@@ -7,13 +7,12 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-import portal.mail as mail
 from portal.admin.audit import audit
-from portal.admin.items import Item, can_report, load
-from portal.admin.models import CONCERN, REASONS, REVIEW, ItemKind, Outcome, Report
+from portal.admin.closing import close_gone, close_reports, tell_author
+from portal.admin.items import Item, can_report, involves, load
+from portal.admin.models import REASONS, REVIEW, ItemKind, Outcome, Report
 from portal.admin.suspensions import set_moderator, suspend, unsuspend
 from portal.board.services.version import board_changed
 from portal.clock import utcnow
@@ -21,8 +20,6 @@ from portal.domain import Conflict, FieldError, NotAllowed
 from portal.extensions import db
 from portal.members.models import Member
 from portal.moderation import is_staff
-from portal.notifications.email import send_notice
-from portal.notifications.services import notify
 from portal.web.database import write_transaction
 
 log = logging.getLogger("portal.admin")
@@ -37,10 +34,12 @@ def _require_staff(member: Member) -> None:
         raise NotAllowed("Only moderators can do that.")
 
 
-def _require_item(kind: str, item_id: int, *, lock: bool = False) -> Item:
-    item = load(kind, item_id, lock=lock)
+def _require_item(kind: str, item_id: int, moderator: Member) -> Item:
+    item = load(kind, item_id, lock=True)
     if item is None:
         raise Conflict("That is no longer here.")
+    if involves(item, moderator.id):
+        raise NotAllowed("This is about you: another moderator will decide it.")
     return item
 
 
@@ -97,12 +96,21 @@ def report(reporter: Member, kind: str, item_id: int, reason: str, note: str = "
                 Report.reason.in_(REASONS),  # not the author's own request for a review
             )
         )
+        # Once a moderator has looked and left it up, reports wait for a moderator again:
+        # the same few members can't overrule that decision by reporting anew.
+        decided = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Report.item_kind == item.kind.value,
+                Report.item_id == item.id,
+                Report.outcome.in_((Outcome.RESTORED.value, Outcome.DISMISSED.value)),
+            )
+        )
         hidden_now = False
-        if reporters >= AUTO_HIDE_REPORTERS and not item.row.is_hidden:
+        if reporters >= AUTO_HIDE_REPORTERS and not decided and not item.row.is_hidden:
             hidden_now = _hide(item, AUTO_HIDE_REASON)
             if hidden_now:
                 audit(None, "auto-hide", item=item, reason=f"{reporters} members reported it")
-                _tell_author(
+                tell_author(
                     item,
                     f"Several members reported your {item.kind.label.lower()}, so it is "
                     "hidden until a moderator looks at it. Only you and the moderators can "
@@ -124,63 +132,6 @@ def _hide(item: Item, reason: str) -> bool:
     return bool(changed)
 
 
-THANKS = {
-    Outcome.HIDDEN: "The moderators looked at what you reported and hid it. Thank you.",
-    Outcome.RESTORED: "The moderators looked at what you reported and left it up.",
-    Outcome.DISMISSED: "The moderators looked at what you reported and left it up.",
-}
-
-
-def _close_reports(item: Item, outcome: Outcome, by: Member) -> list[Report]:
-    """Close the item's open reports, and tell each member who made one how it ended
-    (in the portal, and by email if they want the "reports" notices)."""
-    open_reports = db.session.scalars(
-        sa.select(Report).where(
-            Report.item_kind == item.kind.value,
-            Report.item_id == item.id,
-            Report.closed_at.is_(None),
-        )
-    ).all()
-    now = utcnow()
-    for report in open_reports:
-        report.closed_at, report.outcome, report.closed_by_id = now, outcome.value, by.id
-        reporter = report.reporter
-        if reporter is None or reporter.deleted_at or report.reason == REVIEW:
-            continue  # an author asking for a review hears through _tell_author
-        text = (
-            "A moderator has looked at the concern you raised. Thank you for telling us."
-            if report.reason == CONCERN
-            else THANKS[outcome]
-        )
-        notify(reporter.id, text, "/notifications")
-        send_notice(
-            reporter,
-            "reports",
-            "The moderators looked at your report",
-            "report_resolved",
-            dedupe_key=f"report:{report.id}",
-            text=text,
-        )
-    db.session.flush()
-    return list(open_reports)
-
-
-def _tell_author(item: Item, text: str) -> None:
-    author = db.session.get(Member, item.author_id)
-    if author is None or author.deleted_at:
-        return
-    notify(author.id, text, item.url)
-    mail.queue(
-        author.email,
-        "A note from the moderators",
-        "moderation",
-        member_id=author.id,
-        member=author,
-        text=text,
-        link=current_app.config["SITE_URL"].rstrip("/") + item.url,
-    )
-
-
 # --- the queue's actions ------------------------------------------------------------------
 
 
@@ -191,7 +142,7 @@ def hide(moderator: Member, kind: str, item_id: int, reason: str) -> Item:
         raise FieldError("reason", "Please say why: the author is shown it.")
     with write_transaction():
         board_changed()
-        item = _require_item(kind, item_id, lock=True)
+        item = _require_item(kind, item_id, moderator)
         if not item.can_hide:
             raise Conflict("A pairing can't be hidden: close the concern, or suspend a member.")
         if item.row.is_hidden and item.row.hidden_reason != AUTO_HIDE_REASON:
@@ -203,9 +154,9 @@ def hide(moderator: Member, kind: str, item_id: int, reason: str) -> Item:
             .values(hidden_at=item.row.hidden_at or utcnow(), hidden_reason=reason[:200])
         )
         db.session.refresh(item.row)
-        _close_reports(item, Outcome.HIDDEN, moderator)
+        close_reports(item, Outcome.HIDDEN, moderator)
         audit(moderator, "hide", item=item, reason=reason)
-        _tell_author(
+        tell_author(
             item,
             f"The moderators have hidden your {item.kind.label.lower()}: {reason} "
             "Only you and the moderators can see it now. If you think this is a mistake, "
@@ -219,7 +170,7 @@ def restore(moderator: Member, kind: str, item_id: int, reason: str = "") -> Ite
     _require_staff(moderator)
     with write_transaction():
         board_changed()
-        item = _require_item(kind, item_id, lock=True)
+        item = _require_item(kind, item_id, moderator)
         if not item.can_hide or not item.row.is_hidden:
             raise Conflict("This is not hidden.")
         model = type(item.row)
@@ -227,9 +178,9 @@ def restore(moderator: Member, kind: str, item_id: int, reason: str = "") -> Ite
             sa.update(model).where(model.id == item.id).values(hidden_at=None, hidden_reason="")
         )
         db.session.refresh(item.row)
-        _close_reports(item, Outcome.RESTORED, moderator)
+        close_reports(item, Outcome.RESTORED, moderator)
         audit(moderator, "restore", item=item, reason=reason)
-        _tell_author(
+        tell_author(
             item,
             f"The moderators looked again: your {item.kind.label.lower()} is visible to "
             "everyone once more.",
@@ -237,13 +188,18 @@ def restore(moderator: Member, kind: str, item_id: int, reason: str = "") -> Ite
     return item
 
 
-def dismiss(moderator: Member, kind: str, item_id: int, reason: str = "") -> Item:
-    """The reports were unfounded: they close, and an item they hid comes back."""
+def dismiss(moderator: Member, kind: str, item_id: int, reason: str = "") -> Item | None:
+    """The reports were unfounded: they close, and an item they hid comes back. Reports
+    on something gone since (a profile whose member left) close too."""
     _require_staff(moderator)
     with write_transaction():
         board_changed()
-        item = _require_item(kind, item_id, lock=True)
-        closed = _close_reports(item, Outcome.DISMISSED, moderator)
+        if load(kind, item_id) is None:
+            close_gone(kind, item_id, moderator)
+            audit(moderator, "dismiss", reason=reason or f"{kind} {item_id}: gone")
+            return None
+        item = _require_item(kind, item_id, moderator)
+        closed = close_reports(item, Outcome.DISMISSED, moderator)
         if not closed:
             raise Conflict("These reports have been dealt with already.")
         if item.can_hide and item.row.is_hidden and item.row.hidden_reason == AUTO_HIDE_REASON:
@@ -252,13 +208,13 @@ def dismiss(moderator: Member, kind: str, item_id: int, reason: str = "") -> Ite
                 sa.update(model).where(model.id == item.id).values(hidden_at=None, hidden_reason="")
             )
             db.session.refresh(item.row)
-            _tell_author(
+            tell_author(
                 item,
                 f"The moderators looked at your {item.kind.label.lower()}: everyone can see "
                 "it again.",
             )
         elif item.can_hide and item.row.is_hidden and any(r.reason == REVIEW for r in closed):
-            _tell_author(
+            tell_author(
                 item,
                 f"The moderators looked again at your {item.kind.label.lower()}. It stays "
                 f"hidden: {item.row.hidden_reason}",

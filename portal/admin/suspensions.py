@@ -90,16 +90,22 @@ def unsuspend(moderator: Member, member_id: int, reason: str = "") -> Member:
         member = db.session.get(Member, member_id, with_for_update=True)
         if member is None or member.suspended_at is None:
             raise Conflict("That member is not suspended.")
+        if member.is_admin or (member.is_moderator and not moderator.is_admin):
+            raise NotAllowed("Only an admin can lift a moderator's suspension.")
         member.suspended_at = member.suspended_until = None
         member.suspension_reason = ""
-        for pairing in _active_pairings(member):
-            notify(
-                pairing.partner_of(member.id).id,
-                f"{member.display_name} is back: your pairing can go on.",
-                f"/pairings/{pairing.id}",
-            )
+        tell_partners_back(member)
         audit(moderator, "unsuspend", member_id=member.id, reason=reason)
     return member
+
+
+def tell_partners_back(member: Member) -> None:
+    for pairing in _active_pairings(member):
+        notify(
+            pairing.partner_of(member.id).id,
+            f"{member.display_name} is back: your pairing can go on.",
+            f"/pairings/{pairing.id}",
+        )
 
 
 def _active_pairings(member: Member) -> list[Pairing]:

@@ -25,7 +25,7 @@ def export_requests(member: Member) -> list[dict]:
             "kind": item.kind.value,
             "title": item.title,
             "tool": item.tool.name,
-            "topics": [tag.tag for tag in item.tags],
+            "topics": item.tag_list,  # as written
             "description": item.description,
             "cadence": item.cadence,
             "in_person": item.in_person,

@@ -9,10 +9,11 @@ import sqlalchemy as sa
 
 from portal.board import services
 from portal.board.models import Answer, AnswerStatus, PairingRequest, Status
-from portal.board.queries import suggestions
+from portal.board.queries import on_the_board, suggestions
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.jobs import daily, job
+from portal.members.models import suspended_ids
 from portal.notifications.digest import Section, digest_section
 from portal.notifications.email import send_notice
 from portal.web.database import write_transaction
@@ -33,14 +34,20 @@ def answers_waiting(period: str) -> str:
     waiting = dict(
         db.session.execute(
             sa.select(Answer.request_id, sa.func.count())
-            .where(Answer.status == AnswerStatus.OPEN)
+            .where(
+                Answer.status == AnswerStatus.OPEN,
+                Answer.hidden_at.is_(None),  # nor the moderators' hidden ones, nor
+                Answer.author_id.not_in(suspended_ids()),  # those of suspended members
+            )
             .group_by(Answer.request_id)
             .having(sa.func.min(Answer.created_at) <= utcnow() - ANSWERS_WAIT)
         ).all()
     )
     items = db.session.scalars(
         sa.select(PairingRequest).where(
-            PairingRequest.status == Status.OPEN, PairingRequest.id.in_(list(waiting))
+            PairingRequest.status == Status.OPEN,
+            PairingRequest.id.in_(list(waiting)),
+            *on_the_board(),  # a hidden request, or a suspended author's: no reminder
         )
     ).all()
     queued = 0

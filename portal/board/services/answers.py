@@ -99,6 +99,8 @@ def check_can_accept(member: Member, request: PairingRequest, answer: Answer) ->
     if answer.request_id != request.id:
         raise NotAllowed("That answer belongs to another request.")
     check_not_blocked(member, answer.author_id, "be paired with them")
+    if answer.is_hidden or answer.author.is_suspended():
+        raise Conflict("That answer is no longer open: the moderators took it off the board.")
 
 
 @dataclass
