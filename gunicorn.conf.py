@@ -15,5 +15,9 @@ graceful_timeout = 20
 max_requests = 5000
 max_requests_jitter = 500
 accesslog = "-"
+# gunicorn's usual line, then the request id the portal's own log lines carry.
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
+)
 # Emailed links carry single-use tokens in their paths: never write those to a log.
 logger_class = "portal.web.accesslog.RedactingLogger"

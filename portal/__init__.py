@@ -49,10 +49,11 @@ def register_logging(app: Flask) -> None:
     """The portal's log to stderr, with Flask-Limiter's warnings beside it: its switch to
     per-worker counting when Redis stops answering must be seen, not swallowed by the
     NullHandler it installs for itself."""
+    from portal.web.logs import make_handler
+
     if logging.getLogger("portal").handlers or app.testing:
         return
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler = make_handler(app.config["LOG_FORMAT"])
     logging.getLogger("portal").addHandler(handler)
     logging.getLogger("portal").setLevel(os.environ.get("LOG_LEVEL", "INFO"))
     limiter_log = logging.getLogger("flask-limiter")

@@ -84,6 +84,12 @@ def finalise(config: dict, *, production: bool, instance_path: str) -> None:
     config.setdefault(
         "DASHBOARD_CACHE_SECONDS", _int("DASHBOARD_CACHE_SECONDS", 60 if production else 0)
     )
+    # Log lines: JSON in production (for a collector), text in development.
+    log_format = config.get("LOG_FORMAT") or os.environ.get("LOG_FORMAT", "").strip().lower()
+    log_format = log_format or ("json" if production else "text")
+    if log_format not in ("json", "text"):
+        raise ConfigError(f"LOG_FORMAT must be json or text, not {log_format!r}.")
+    config["LOG_FORMAT"] = log_format
     if not config.get("SECRET_KEY"):
         if production:
             raise ConfigError(

@@ -26,6 +26,7 @@ PUBLIC_RULES = {
     "/robots.txt",
     "/<any(about, guidelines, privacy):name>",
     "/healthz",
+    "/readyz",
     "/static/<path:filename>",
     "/vendor/htmx/<path:filename>",
     "/join",

@@ -459,3 +459,74 @@ def test_reading_an_essay_never_waits_for_a_write_lock(migrated, app, client):
             holder.rollback()
             holder.close()
     assert {name: r.status_code for name, r in answers.items()} == dict.fromkeys(answers, 200)
+
+
+def test_readyz_says_ready_with_what_it_found(app, client):
+    """Issue 13: readiness for a load balancer, JSON detail, never cached."""
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    found = response.get_json()
+    assert found["status"] == "ready" and found["database"] == "ok"
+    assert set(found["mail"]) == {"oldest_waiting_minutes", "late"}
+    assert "redis" not in found  # none configured
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_readyz_is_503_without_the_database_or_a_configured_redis(migrated, tmp_path):
+    from .helpers import free_port, make_app
+
+    down = make_app(f"sqlite:///{tmp_path}/no/such/folder/portal.sqlite3")
+    response = down.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "not ready", "database": "unreachable"}
+    no_redis = make_app(migrated, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    response = no_redis.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["redis"] == "unreachable"
+    assert response.get_json()["database"] == "ok"
+
+
+@pytest.mark.parametrize("log_format", ["json", "text"])
+def test_every_log_line_carries_its_request_id(migrated, app, log_format):
+    """Issue 13: a request id in every log line (the one the response sends back), as
+    JSON lines in production unless LOG_FORMAT=text; an app in its own process."""
+    import json
+    import subprocess
+    import sys
+
+    from .factories import make_member
+    from .helpers import ROOT
+
+    make_member(app)
+    script = f"""
+from portal import create_app
+app = create_app({{
+    "SECRET_KEY": "a-production-secret-of-some-length-0123456789",
+    "DATABASE_URL": {migrated!r},
+    "SITE_URL": "https://portal.test",
+    "WTF_CSRF_ENABLED": False,
+    "LOG_FORMAT": {log_format!r},
+}})
+answer = app.test_client().post(
+    "/login", data={{"email": "asha@example.com", "password": "wrong guess"}},
+    base_url="https://portal.test",
+)
+print("id", answer.headers["X-Request-ID"])
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    request_id = done.stdout.split("id ", 1)[1].strip()
+    [line] = [x for x in done.stderr.splitlines() if "Sign-in failed" in x]
+    if log_format == "json":
+        entry = json.loads(line)
+        assert entry["request_id"] == request_id and entry["level"] == "INFO"
+        assert entry["logger"] == "portal.members"
+    else:
+        assert f"[{request_id}]" in line
+
+
+def test_a_log_format_the_portal_doesnt_know_is_refused(monkeypatch):
+    monkeypatch.setenv("LOG_FORMAT", "xml")
+    with pytest.raises(ConfigError, match="LOG_FORMAT must be json or text"):
+        create_app({"TESTING": True, "SECRET_KEY": "k"})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, abort, current_app, jsonify, render_template
 
 from portal.board.queries import Filters, board
 from portal.essays import snapshot, today
@@ -110,6 +110,27 @@ def healthz():
         # Shared rate limits: without Redis each worker counts alone (degraded, not down).
         health["redis"] = "ok" if redis_answers(current_app.config["REDIS_URL"]) else "unreachable"
     return health, 200
+
+
+@bp.get("/readyz")
+def readyz():
+    """Readiness, for a load balancer or an orchestrator: 200 when this host can serve
+    (the database answers, and Redis, if configured, so rate limits are shared), 503
+    otherwise, with what was found. The mail queue's age is reported, never a reason to
+    take a web host out: the worker, not this host, sends mail."""
+    found = {"database": "ok" if database_answers() else "unreachable"}
+    if found["database"] == "ok":
+        try:
+            found["mail"] = queue_health()
+        finally:
+            db.session.close()
+    if current_app.config.get("REDIS_URL"):
+        found["redis"] = "ok" if redis_answers(current_app.config["REDIS_URL"]) else "unreachable"
+    ready = all(found[name] == "ok" for name in ("database", "redis") if name in found)
+    response = jsonify({"status": "ready" if ready else "not ready", **found})
+    response.status_code = 200 if ready else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def redis_answers(url: str) -> bool:
