@@ -4,6 +4,7 @@ Sync workers behind a reverse proxy (see the README's deployment notes).
 """
 
 import os
+import tempfile
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
@@ -21,3 +22,15 @@ access_log_format = (
 )
 # Emailed links carry single-use tokens in their paths: never write those to a log.
 logger_class = "portal.web.accesslog.RedactingLogger"
+
+# Prometheus metrics from every worker, added up at /metrics (prometheus_client's
+# multiprocess mode): a fresh directory for each start, unless one is given.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="portal-metrics-")
+
+
+def child_exit(server, worker):
+    """A worker that is gone stops counting towards the live gauges."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

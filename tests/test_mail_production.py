@@ -428,6 +428,26 @@ def stack(migrated, logs, sink):
 class TestDeployed:
     """gunicorn and the worker with a working mail server."""
 
+    def test_metrics_add_up_every_worker(self, stack):
+        """Issue 13: under gunicorn (2 workers) /metrics counts every worker's requests."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        def robots_served() -> float:
+            reply = Browser(stack.port).get("/metrics")
+            assert reply.status == 200, reply.body[:300]
+            return sum(
+                sample.value
+                for family in text_string_to_metric_families(reply.body)
+                for sample in family.samples
+                if sample.name == "portal_requests_total"
+                and sample.labels.get("endpoint") == "pages.robots"
+            )
+
+        before = robots_served()
+        for _ in range(20):  # a new connection each: both workers answer some
+            assert Browser(stack.port).get("/robots.txt").status == 200
+        assert robots_served() == before + 20
+
     def test_account_mails_arrive_once_and_their_links_work(self, stack, sink, portal):
         member = _address("joiner")
         visitor = Browser(stack.port)

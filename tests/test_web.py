@@ -530,3 +530,29 @@ def test_a_log_format_the_portal_doesnt_know_is_refused(monkeypatch):
     monkeypatch.setenv("LOG_FORMAT", "xml")
     with pytest.raises(ConfigError, match="LOG_FORMAT must be json or text"):
         create_app({"TESTING": True, "SECRET_KEY": "k"})
+
+
+def test_metrics_count_requests_and_the_mail_queue_for_a_local_scraper_only(client):
+    """Issue 13: Prometheus metrics on a path nginx doesn't pass on; only a scraper on
+    this machine, talking straight to the app, reads them."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def robots_count() -> float:
+        page = client.get("/metrics")
+        assert page.status_code == 200
+        families = {f.name: f for f in text_string_to_metric_families(page.get_data(True))}
+        assert "portal_mail" in families and "portal_mail_oldest_waiting_seconds" in families
+        return sum(
+            s.value
+            for s in families["portal_requests"].samples
+            if s.name == "portal_requests_total"
+            and s.labels == {"endpoint": "pages.robots", "method": "GET", "status": "200"}
+        )
+
+    before = robots_count()
+    for _ in range(3):
+        client.get("/robots.txt")
+    assert robots_count() == before + 3
+    assert client.get("/metrics", headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 404
+    remote = client.get("/metrics", environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    assert remote.status_code == 404
