@@ -27,6 +27,7 @@ PUBLIC_RULES = {
     "/<any(about, guidelines, privacy):name>",
     "/healthz",
     "/readyz",
+    "/metrics",  # only for a scraper on this machine, straight to the app
     "/static/<path:filename>",
     "/vendor/htmx/<path:filename>",
     "/join",
