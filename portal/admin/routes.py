@@ -15,13 +15,11 @@ from portal.admin import bp, queue, services
 from portal.admin.forms import HideForm, NoteForm, RoleForm, SuspendForm
 from portal.admin.items import load
 from portal.admin.models import ItemKind
-from portal.board.models import Answer, PairingRequest
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.members.models import Member
 from portal.members.services import find_by_email
 from portal.moderation import is_staff
-from portal.pairings.models import Message
 from portal.web.htmx import is_htmx
 from portal.web.numbers import whole_number
 
@@ -241,6 +239,3 @@ def audit_csv():
 def _cell(text: str) -> str:
     """No spreadsheet formula from what a member typed."""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-__all__ = ["Answer", "Message", "PairingRequest"]
