@@ -9,6 +9,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from portal.domain import NotAllowed
+
 
 class Hideable:
     """Columns for content the moderators can hide (with the reason its author is shown)."""
@@ -28,6 +30,12 @@ def is_staff(viewer) -> bool:
         and getattr(viewer, "is_authenticated", False)
         and (viewer.is_admin or viewer.is_moderator)
     )
+
+
+def require_staff(member) -> None:
+    """For the moderators' services: anyone else is refused (403)."""
+    if not is_staff(member):
+        raise NotAllowed("Only moderators can do that.")
 
 
 def can_see(item: Hideable, author_id: int | None, viewer) -> bool:

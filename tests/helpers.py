@@ -170,6 +170,19 @@ def sign_in_browser(page, email: str, next_path: str = "/requests/") -> None:
     expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
 
 
+def watch_csp(context) -> list[str]:
+    """Content Security Policy violations a browser context's pages report to the console
+    (the list fills as they come)."""
+    violations: list[str] = []
+
+    def on_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", on_console)
+    return violations
+
+
 def set_marker(page) -> None:
     """A value that lives only as long as this document: a page load loses it."""
     page.evaluate("window.testMarker = 'still here'")

@@ -4,8 +4,6 @@ moderators). Moderators and admins only; everyone else gets a 404."""
 
 from __future__ import annotations
 
-import csv
-import io
 import time
 
 from flask import abort, current_app, render_template, request
@@ -14,6 +12,7 @@ from markupsafe import Markup
 
 from portal.admin import bp, queue
 from portal.admin.charts import bar_chart
+from portal.admin.csvs import csv_download
 from portal.admin.dashboard import (
     Dashboard,
     Period,
@@ -160,27 +159,10 @@ def _table(name: str, period: Period) -> tuple[list[str], list[tuple]]:
     abort(404)
 
 
-def _cell(value) -> str:
-    """No spreadsheet formula from what a member typed (names, titles)."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @bp.get("/admin/dashboard/<table>.csv")
 @staff_required
 def dashboard_csv(table: str):
     period, _ = _period()
     header, rows = _table(table, period)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([_cell(value) for value in row] for row in rows)
     span = "-".join(period.args.values()) or "all-time"
-    return (
-        out.getvalue(),
-        200,
-        {
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{table}-{span}.csv"',
-        },
-    )
+    return csv_download(f"{table}-{span}.csv", header, rows)

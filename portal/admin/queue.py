@@ -41,8 +41,22 @@ def for_viewer(groups: list[Group], viewer_id: int) -> list[Group]:
 
 
 def open_groups(limit: int = QUEUE_ITEMS) -> list[Group]:
+    return _grouped(sa.true(), limit)
+
+
+def group_for(kind: str, item_id: int) -> Group | None:
+    """One item's open reports, as the queue shows them (None if it has none)."""
+    found = _grouped(sa.and_(Report.item_kind == kind, Report.item_id == item_id), 1)
+    return found[0] if found else None
+
+
+def _grouped(where, limit: int) -> list[Group]:
+    """Open reports matching `where`, grouped by item, oldest first (`limit` items), with
+    each item, its author, and how many of the author's items were hidden before."""
     reports = db.session.scalars(
-        sa.select(Report).where(Report.closed_at.is_(None)).order_by(Report.created_at, Report.id)
+        sa.select(Report)
+        .where(Report.closed_at.is_(None), where)
+        .order_by(Report.created_at, Report.id)
     ).all()
     groups: dict[tuple[str, int], Group] = {}
     for report in reports:

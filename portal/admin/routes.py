@@ -4,14 +4,13 @@ to anyone who is not a moderator or an admin."""
 
 from __future__ import annotations
 
-import csv
-import io
 from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.admin import bp, queue, services
+from portal.admin.csvs import csv_download
 from portal.admin.forms import HideForm, NoteForm, RoleForm, SuspendForm
 from portal.admin.items import load
 from portal.admin.models import ItemKind
@@ -83,9 +82,9 @@ def reports():
 
 
 def _find_group(kind: str, item_id: int, *, gone_ok: bool = False):
-    for group in queue.open_groups(limit=10_000):
-        if (group.kind, group.item_id) == (kind, item_id):
-            return group
+    group = queue.group_for(kind, item_id)
+    if group is not None:
+        return group
     item = load(kind, item_id)
     if item is None:
         if gone_ok:  # closed just now, and gone since it was reported
@@ -211,31 +210,16 @@ def audit():
 @bp.get("/admin/audit.csv")
 @admin_required
 def audit_csv():
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["when (UTC)", "who", "action", "item", "member", "reason"])
-    for entry in queue.audit_entries(limit=None):
-        writer.writerow(
-            [
-                entry.created_at.isoformat(timespec="seconds"),
-                _cell(entry.actor.email) if entry.actor else "the portal",
-                entry.action,
-                f"{entry.item_kind} {entry.item_id}" if entry.item_kind else "",
-                _cell(entry.member.email) if entry.member else "",
-                _cell(entry.reason),
-            ]
-        )
-    stamp = utcnow().strftime("%Y%m%d")
-    return (
-        out.getvalue(),
-        200,
-        {
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="audit-{stamp}.csv"',
-        },
+    rows = (
+        [
+            entry.created_at.isoformat(timespec="seconds"),
+            entry.actor.email if entry.actor else "the portal",
+            entry.action,
+            f"{entry.item_kind} {entry.item_id}" if entry.item_kind else "",
+            entry.member.email if entry.member else "",
+            entry.reason,
+        ]
+        for entry in queue.audit_entries(limit=None)
     )
-
-
-def _cell(text: str) -> str:
-    """No spreadsheet formula from what a member typed."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    header = ["when (UTC)", "who", "action", "item", "member", "reason"]
+    return csv_download(f"audit-{utcnow():%Y%m%d}.csv", header, rows)

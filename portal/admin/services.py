@@ -19,7 +19,7 @@ from portal.clock import utcnow
 from portal.domain import Conflict, FieldError, NotAllowed
 from portal.extensions import db
 from portal.members.models import Member
-from portal.moderation import is_staff
+from portal.moderation import require_staff
 from portal.web.database import write_transaction
 
 log = logging.getLogger("portal.admin")
@@ -27,11 +27,6 @@ log = logging.getLogger("portal.admin")
 AUTO_HIDE_REPORTERS = 3
 AUTO_HIDE_REASON = "Reported by several members; a moderator will look at it soon."
 NOTE_LENGTH = 1000
-
-
-def _require_staff(member: Member) -> None:
-    if not is_staff(member):
-        raise NotAllowed("Only moderators can do that.")
 
 
 def _require_item(kind: str, item_id: int, moderator: Member) -> Item:
@@ -136,7 +131,7 @@ def _hide(item: Item, reason: str) -> bool:
 
 
 def hide(moderator: Member, kind: str, item_id: int, reason: str) -> Item:
-    _require_staff(moderator)
+    require_staff(moderator)
     reason = " ".join((reason or "").split())
     if not reason:
         raise FieldError("reason", "Please say why: the author is shown it.")
@@ -167,7 +162,7 @@ def hide(moderator: Member, kind: str, item_id: int, reason: str) -> Item:
 
 
 def restore(moderator: Member, kind: str, item_id: int, reason: str = "") -> Item:
-    _require_staff(moderator)
+    require_staff(moderator)
     with write_transaction():
         board_changed()
         item = _require_item(kind, item_id, moderator)
@@ -191,7 +186,7 @@ def restore(moderator: Member, kind: str, item_id: int, reason: str = "") -> Ite
 def dismiss(moderator: Member, kind: str, item_id: int, reason: str = "") -> Item | None:
     """The reports were unfounded: they close, and an item they hid comes back. Reports
     on something gone since (a profile whose member left) close too."""
-    _require_staff(moderator)
+    require_staff(moderator)
     with write_transaction():
         board_changed()
         if load(kind, item_id) is None:

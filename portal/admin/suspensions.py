@@ -16,7 +16,7 @@ from portal.domain import Conflict, FieldError, NotAllowed
 from portal.extensions import db
 from portal.members.models import Member
 from portal.members.services import end_all_sessions
-from portal.moderation import is_staff
+from portal.moderation import require_staff
 from portal.notifications.services import notify
 from portal.pairings.models import Pairing, PairingStatus
 from portal.web.database import write_transaction
@@ -26,15 +26,10 @@ log = logging.getLogger("portal.admin")
 SUSPENSIONS = {"7": timedelta(days=7), "30": timedelta(days=30), "lifted": None}
 
 
-def _require_staff(member: Member) -> None:
-    if not is_staff(member):
-        raise NotAllowed("Only moderators can do that.")
-
-
 def suspend(moderator: Member, member_id: int, reason: str, length: str) -> Member:
     """Suspend a member: every session ends at once, their requests and answers leave the
     board, their partners are told gently (no details), and they hear why and until when."""
-    _require_staff(moderator)
+    require_staff(moderator)
     reason = " ".join((reason or "").split())
     if not reason:
         raise FieldError("reason", "Please give a reason: the member is told it.")
@@ -84,7 +79,7 @@ def suspend(moderator: Member, member_id: int, reason: str, length: str) -> Memb
 
 
 def unsuspend(moderator: Member, member_id: int, reason: str = "") -> Member:
-    _require_staff(moderator)
+    require_staff(moderator)
     with write_transaction():
         board_changed()
         member = db.session.get(Member, member_id, with_for_update=True)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import watch_csp
+
 HERE = Path(__file__).resolve().parent
 
 CHROMIUM = "/usr/bin/chromium"
@@ -63,17 +65,25 @@ def _page_defaults(request):
         return
     page = request.getfixturevalue("page")
     page.set_default_timeout(5000)
-    violations: list[str] = []
-
-    def on_console(message):
-        if message.type == "error" and "Content Security Policy" in message.text:
-            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
-
     # On the context, so pages the test opens (popups) are watched too.
-    page.context.on("console", on_console)
+    violations = watch_csp(page.context)
     yield
     if violations:
         pytest.fail(
             f"{len(violations)} Content Security Policy violation(s):\n" + "\n".join(violations),
             pytrace=False,
         )
+
+
+@pytest.fixture
+def axe_page(browser, base_url):
+    """A page for axe, which runs inside it, so JavaScript is on (the markup is the
+    server's either way); any CSP violation fails the test."""
+    context = browser.new_context(base_url=base_url, java_script_enabled=True)
+    violations = watch_csp(context)
+    page = context.new_page()
+    page.set_default_timeout(5000)
+    yield page
+    context.close()
+    if violations:
+        pytest.fail("CSP violations:\n" + "\n".join(violations))

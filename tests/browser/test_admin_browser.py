@@ -17,16 +17,6 @@ from tests.factories import complete_quarter, make_pairing, make_request, new_me
 from tests.helpers import as_service, set_columns, sign_in_browser
 
 
-@pytest.fixture
-def axe_page(browser, base_url):
-    """Axe runs inside the page, so JavaScript is on; the markup is the server's either way."""
-    context = browser.new_context(base_url=base_url, java_script_enabled=True)
-    page = context.new_page()
-    page.set_default_timeout(5000)
-    yield page
-    context.close()
-
-
 def a_community(app) -> str:
     """An admin, a pairing from an essay's reader that needs a check-in, a senior with two
     completed quarters, an open request and a suspended member; the admin's email."""

@@ -89,15 +89,6 @@ def test_a_report_is_hidden_restored_and_its_author_suspended(
     assert page.goto(f"/requests/{request_id}").status == 404
 
 
-@pytest.fixture
-def axe_page(browser, base_url):
-    context = browser.new_context(base_url=base_url, java_script_enabled=True)
-    page = context.new_page()
-    page.set_default_timeout(5000)
-    yield page
-    context.close()
-
-
 def test_the_moderation_pages_have_no_accessibility_violations(axe_page: Page, live_server):
     """The queue (an open report, and something hidden), the audit log, and the report
     and concern forms, each with an error showing: axe finds nothing to fix."""

@@ -22,7 +22,7 @@ from portal.members.models import Member
 from portal.pairings import services as pairings
 from portal.pairings.models import Pairing
 from tests.factories import make_pairing, new_member
-from tests.helpers import marker_survived, set_marker, sign_in_browser
+from tests.helpers import marker_survived, set_marker, sign_in_browser, watch_csp
 
 SENIOR_NAME = "Asha Menon"
 JUNIOR_NAME = "Ravi Kumar"
@@ -54,18 +54,6 @@ def member_facts(live_server, member_id: int) -> tuple[str, date]:
     with live_server.app.app_context():
         member = db.session.get(Member, member_id)
         return member.handle, pairings.today_for(member)
-
-
-def watch_csp(context) -> list[str]:
-    """Content Security Policy violations the context's pages report to the console."""
-    violations: list[str] = []
-
-    def on_console(message):
-        if message.type == "error" and "Content Security Policy" in message.text:
-            violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
-
-    context.on("console", on_console)
-    return violations
 
 
 # In the page itself too, with JavaScript on: a violation that never reached the console
@@ -651,19 +639,6 @@ def test_an_early_reflection_is_asked_about_and_keeps_what_was_typed(
 
 
 # --- accessibility ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def axe_page(browser, base_url):
-    """Axe runs inside the page, so JavaScript is on; the markup is the server's either way."""
-    context = browser.new_context(base_url=base_url, java_script_enabled=True)
-    violations = watch_csp(context)
-    page = context.new_page()
-    page.set_default_timeout(5000)
-    yield page
-    context.close()
-    if violations:
-        pytest.fail("CSP violations:\n" + "\n".join(violations))
 
 
 @pytest.mark.parametrize("width", [1280, 360])
