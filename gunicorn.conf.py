@@ -3,6 +3,7 @@
 Sync workers behind a reverse proxy (see the README's deployment notes).
 """
 
+import gc
 import os
 import tempfile
 
@@ -12,10 +13,26 @@ worker_class = "sync"
 # The proxy buffers slow clients; a sync worker only waits on the app.
 timeout = 30
 graceful_timeout = 20
+# Memory (issue 13): the master loads the app once and forks each worker from it, so
+# the code, the templates and the essays read at start-up are one copy shared by every
+# worker (each worker's PSS, its own pages plus its share of the shared ones, is the
+# figure `make bench` reports; the target is <= 40 MB). The price: HUP starts new
+# workers from the code already loaded, so a deploy restarts the service instead
+# (deploy/systemd/portal.socket holds the port meanwhile: no connection is refused).
+preload_app = True
+# No collection while the master loads the app: freed holes in its memory would be
+# filled, and so copied, by each worker (see when_ready and pre_fork).
+gc.disable()
 # Recycle workers now and then so that a slow leak can never grow for long.
 max_requests = 5000
 max_requests_jitter = 500
-accesslog = "-"
+# The access log. Behind nginx (PROXY_COUNT >= 1) nginx writes each request's line
+# (deploy/nginx: the `portal` format, tokens left out, the same request id), and
+# gunicorn's own line would cost a third of a cheap request: off. Straight to gunicorn,
+# gunicorn writes it. GUNICORN_ACCESS_LOG=- (stderr) or a file turns it on, =off off.
+_proxied = int(os.environ.get("PROXY_COUNT") or 0) > 0
+_access = os.environ.get("GUNICORN_ACCESS_LOG", "off" if _proxied else "-")
+accesslog = None if _access.lower() in ("off", "") else _access
 # gunicorn's usual line, then the request id the portal's own log lines carry.
 access_log_format = (
     '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %({x-request-id}o)s'
@@ -34,3 +51,30 @@ def child_exit(server, worker):
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server):
+    """The app is loaded (preload_app): do its start-up work once, before any fork."""
+    from portal.web.warmup import warm_up
+
+    warm_up(server.app.wsgi())
+    gc.freeze()
+    gc.enable()
+
+
+def pre_fork(server, worker):
+    """Before each fork (workers are also replaced now and then): move everything the
+    master holds out of the garbage collector's sight, so that a worker's collections
+    never write to (and so copy) the pages it shares with the master."""
+    gc.freeze()
+
+
+def post_fork(server, worker):
+    """In each new worker: give up any database connection inherited from the master
+    (SQLAlchemy's advice for fork): a connection is never shared by two processes."""
+    from portal.extensions import db
+
+    app = worker.app.wsgi()
+    with app.app_context():
+        for engine in db.engines.values():
+            engine.dispose(close=False)

@@ -70,7 +70,10 @@ SIGNED_IN_URLS = {"pairing"}
 RATIO_TARGETS: dict[str, float] = {"essay page": 0.8, "board": 0.5}
 # Targets, by name: largest change of the ratio from the first size to another.
 SIZE_TOLERANCE: dict[str, float] = {"board": 0.10}
-RSS_TARGET_MB = 64.0
+# Memory (issue 13): gunicorn.conf.py preloads the app, so the target is each worker's
+# PSS (its own pages plus its share of those shared with the master and the other
+# workers): <= 40 MB. (Without preloading it would be <= 64 MB of RSS.)
+PSS_TARGET_MB = 40.0
 
 DEFAULT_SIZES = (1_000, 100_000)  # requests on the board
 DEMO_MEMBERS = 2_000
@@ -502,15 +505,17 @@ def print_table(run: dict) -> None:
             f"{res['kb_per_response']:>7.1f}  {problems}"
         )
     print()
-    print(f"{'worker pid':<12} {'RSS MB':>7}  {'target':<16} {'peak MB':>8} {'PSS MB':>7}")
+    print(f"{'worker pid':<12} {'RSS MB':>7} {'peak MB':>8} {'PSS MB':>7}  target (PSS)")
     for m in memory:
-        rss = m.get("rss_mb")
-        verdict = "" if rss is None else ("met" if rss <= RSS_TARGET_MB else "MISSED")
-        target_text = f"<= {RSS_TARGET_MB:g} {verdict}"
+        pss = m.get("pss_mb")
+        verdict = "" if pss is None else ("met" if pss <= PSS_TARGET_MB else "MISSED")
         cells = [
             ("?" if m.get(k) is None else f"{m[k]:.1f}") for k in ("rss_mb", "peak_mb", "pss_mb")
         ]
-        print(f"{m['pid']:<12} {cells[0]:>7}  {target_text:<16} {cells[1]:>8} {cells[2]:>7}")
+        print(
+            f"{m['pid']:<12} {cells[0]:>7} {cells[1]:>8} {cells[2]:>7}  "
+            f"<= {PSS_TARGET_MB:g} {verdict}"
+        )
     if not memory:
         print("(no worker found)")
 
@@ -681,7 +686,7 @@ def measure_server(
     return {
         "results": results,
         "memory": {
-            "target_mb": RSS_TARGET_MB,
+            "pss_target_mb": PSS_TARGET_MB,
             "workers": memory,
             "master_rss_mb": master_memory.get("VmRSS"),
         },

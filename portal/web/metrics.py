@@ -64,6 +64,9 @@ class MailQueue:
         )
 
 
+WARM_UP = "portal.warm_up"  # set on the master's own start-up requests (web/warmup.py)
+
+
 def register_metrics(app: Flask) -> None:
     @app.before_request
     def _start_clock() -> None:
@@ -72,7 +75,8 @@ def register_metrics(app: Flask) -> None:
     @app.after_request
     def _count(response):
         started = g.pop("metrics_started", None)
-        if started is not None and request.endpoint != "metrics":
+        counted = request.endpoint != "metrics" and WARM_UP not in request.environ
+        if started is not None and counted:
             endpoint = request.endpoint or "none"
             REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
             LATENCY.labels(endpoint).observe(time.perf_counter() - started)

@@ -1,0 +1,266 @@
+"""gunicorn as deployed (gunicorn.conf.py, production mode, on the suite's database):
+the app preloaded in the master and warmed up before the workers fork (issue 13's
+memory), a restart on a port systemd holds (deploy/systemd/portal.socket) that refuses
+no request, and an access log that is gunicorn's only when no proxy writes one
+(issue 15)."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from portal.extensions import db
+from portal.web.warmup import warm_up
+
+from .helpers import make_app
+
+ROOT = Path(__file__).resolve().parent.parent
+ESSAY = "/essays/teaching-upward"
+
+
+def _get(port: int, path: str, timeout: float = 30) -> tuple[int, dict, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        conn.close()
+
+
+def _env(database: str, port: int, **settings) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLASK_", "GUNICORN_"))}
+    for name in ("REDIS_URL", "PROXY_COUNT", "PROMETHEUS_MULTIPROC_DIR", "LISTEN_FDS"):
+        env.pop(name, None)
+    env.update(
+        SECRET_KEY="gunicorn-test",
+        SITE_URL=f"http://127.0.0.1:{port}",
+        ALLOW_HTTP="true",  # a production start on plain http, on this machine
+        TRUSTED_HOSTS="127.0.0.1",
+        DATABASE_URL=database,
+        RATELIMIT_ENABLED="false",
+        PYTHONUNBUFFERED="1",
+    )
+    env.update({key: str(value) for key, value in settings.items()})
+    return env
+
+
+def _eventually(check, timeout: float = 10):
+    deadline = time.monotonic() + timeout
+    while not (found := check()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert found
+    return found
+
+
+class Gunicorn:
+    """`gunicorn -c gunicorn.conf.py wsgi:app` with 2 workers, its output in a file.
+    On `bind`, an address; on `held`, a listening socket passed as systemd passes it
+    (fd 3, LISTEN_FDS=1, LISTEN_PID the server's own pid)."""
+
+    def __init__(self, env: dict, log: Path, *, bind=None, held: socket.socket | None = None):
+        self.log = log
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "2"]
+        with open(log, "ab") as out:
+            if held is None:
+                args, fds = [*command, "--bind", bind, "wsgi:app"], ()
+            else:
+                # bash's `exec` keeps its pid, so LISTEN_PID=$$ is gunicorn's own.
+                line = " ".join([*command, "wsgi:app"])
+                fd = held.fileno()
+                args = ["bash", "-c", f"LISTEN_FDS=1 LISTEN_PID=$$ exec {line} 3<&{fd}"]
+                fds = (fd,)
+            self.process = subprocess.Popen(
+                args,
+                cwd=ROOT,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                pass_fds=fds,
+                start_new_session=True,
+            )
+
+    def wait_ready(self, port: int) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if _get(port, "/healthz", timeout=5)[0] == 200:
+                    return
+            except OSError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("gunicorn did not start:\n" + self.output()[-3000:])
+            time.sleep(0.1)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self, sig=signal.SIGTERM) -> int:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, sig)  # the master only, as systemd's KillMode=mixed
+        try:
+            return self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            return self.process.wait()
+
+
+@pytest.fixture
+def started(migrated, tmp_path):
+    """Start gunicorn on a free port with extra settings; stopped afterwards."""
+    servers: list[Gunicorn] = []
+
+    def start(**settings) -> tuple[Gunicorn, int]:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        server = Gunicorn(
+            _env(migrated, port, **settings),
+            tmp_path / f"gunicorn-{port}.log",
+            bind=f"127.0.0.1:{port}",
+        )
+        servers.append(server)
+        server.wait_ready(port)
+        return server, port
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+# --- the warm-up, in-process ----------------------------------------------------------------
+
+
+def test_the_warm_up_asks_for_the_public_pages_and_leaves_no_connection(migrated):
+    app = make_app(migrated)
+    answered = warm_up(app)
+    # robots, the home page, the essay index, the board, and each published essay
+    assert answered >= 5
+    with app.app_context():
+        for engine in db.engines.values():
+            assert engine.pool.checkedout() == 0
+
+
+def test_a_database_that_is_down_does_not_stop_the_warm_up(migrated):
+    # Nothing listens on port 9: every page that reads the database fails, and is logged.
+    url = "postgresql+psycopg://portal@127.0.0.1:9/none?connect_timeout=1"
+    if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        url = "sqlite:////nonexistent-folder/none.sqlite3"
+    app = make_app(url)
+    answered = warm_up(app)
+    # The essays are files and the board is not: fewer pages answered, no exception.
+    assert 1 <= answered < warm_up(make_app(migrated))
+
+
+# --- preloaded workers -------------------------------------------------------------------------
+
+
+def test_preloaded_workers_answer_and_the_warm_up_is_not_counted(started):
+    server, port = started()
+    # The master asked for the essay while warming up; /metrics counts only real ones.
+    status, _, body = _get(port, "/metrics")
+    assert status == 200
+    assert 'endpoint="essays.essay"' not in body.decode()
+    # Pages that read the database, from both workers (each with its own connections:
+    # one inherited from the master would be shared, which PostgreSQL cannot take).
+    results: list[int] = []
+
+    def read() -> None:
+        for path in ("/requests/", ESSAY, "/", "/requests/") * 5:
+            results.append(_get(port, path)[0])
+
+    threads = [threading.Thread(target=read) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == [200] * 80
+    counted = _get(port, "/metrics")[2].decode()
+    essay_views = re.search(
+        r'portal_requests_total\{endpoint="essays.essay",method="GET",status="200"\} (\S+)',
+        counted,
+    )
+    assert essay_views and float(essay_views.group(1)) == 20.0
+    assert "Traceback" not in server.output()
+
+
+# --- a restart on a held socket -------------------------------------------------------------
+
+
+def test_a_restart_on_the_socket_systemd_holds_refuses_no_request(migrated, tmp_path):
+    """deploy/systemd/portal.socket: the port stays open while portal.service restarts
+    (SIGTERM, then a new gunicorn), so readers wait a moment instead of failing."""
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen(2048)
+    port = held.getsockname()[1]
+    env = _env(migrated, port)
+    outcomes: list[tuple[float, object]] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            try:
+                outcome = _get(port, ESSAY)[0]
+            except (OSError, http.client.HTTPException) as exc:
+                outcome = repr(exc)
+            outcomes.append((time.monotonic(), outcome))
+
+    first = Gunicorn(env, tmp_path / "first.log", held=held)
+    second = None
+    try:
+        first.wait_ready(port)
+        readers = [threading.Thread(target=read) for _ in range(3)]
+        for reader in readers:
+            reader.start()
+        time.sleep(1.0)
+        assert first.stop() == 0
+        second = Gunicorn(env, tmp_path / "second.log", held=held)
+        second.wait_ready(port)
+        restarted = time.monotonic()
+        time.sleep(1.0)
+        stop.set()
+        for reader in readers:
+            reader.join()
+    finally:
+        stop.set()
+        first.stop()
+        if second:
+            second.stop()
+        held.close()
+    failures = [outcome for _, outcome in outcomes if outcome != 200]
+    assert failures == []
+    assert sum(1 for at, _ in outcomes if at > restarted) > 10  # the new one answered
+
+
+# --- the access log -----------------------------------------------------------------------------
+
+
+def test_straight_to_gunicorn_it_writes_the_access_log_with_the_request_id(started):
+    server, port = started()
+    _, headers, _ = _get(port, "/verify/not-a-real-token-123")
+    # The worker writes the line just after it has sent the response.
+    line = _eventually(lambda: [x for x in server.output().splitlines() if "GET /verify/" in x])
+    assert line[-1].endswith(headers["X-Request-ID"])
+    assert "not-a-real-token-123" not in server.output()
+
+
+def test_behind_a_proxy_nginx_writes_the_line_and_gunicorn_does_not(started):
+    server, port = started(PROXY_COUNT=1)
+    _get(port, ESSAY)
+    # Asked for, it is written again (for a proxy that keeps no log).
+    logged, logged_port = started(PROXY_COUNT=1, GUNICORN_ACCESS_LOG="-")
+    _get(logged_port, ESSAY)
+    assert _eventually(lambda: f"GET {ESSAY}" in logged.output())
+    assert "GET /essays/" not in server.output()
