@@ -61,7 +61,7 @@ def _in_words(seconds: int) -> str:
 
 
 def _request_id() -> str:
-    given = request.headers.get("X-Request-ID", "")
+    given = request.environ.get("HTTP_X_REQUEST_ID", "")  # (headers.get raises inside)
     return given if _REQUEST_ID.match(given) else secrets.token_hex(8)
 
 

@@ -65,6 +65,7 @@ class MailQueue:
 
 
 WARM_UP = "portal.warm_up"  # set on the master's own start-up requests (web/warmup.py)
+_series: dict[tuple, tuple] = {}  # (endpoint, method, status) → its counter and histogram
 
 
 def register_metrics(app: Flask) -> None:
@@ -78,8 +79,15 @@ def register_metrics(app: Flask) -> None:
         counted = request.endpoint != "metrics" and WARM_UP not in request.environ
         if started is not None and counted:
             endpoint = request.endpoint or "none"
-            REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
-            LATENCY.labels(endpoint).observe(time.perf_counter() - started)
+            key = (endpoint, request.method, response.status_code)
+            series = _series.get(key)
+            if series is None:  # a worker's first request of this kind
+                series = _series[key] = (
+                    REQUESTS.labels(endpoint, request.method, str(response.status_code)),
+                    LATENCY.labels(endpoint),
+                )
+            series[0].inc()
+            series[1].observe(time.perf_counter() - started)
         return response
 
     @app.get("/metrics", endpoint="metrics")

@@ -28,6 +28,19 @@ CONTENT_SECURITY_POLICY = "; ".join(
 HSTS = "max-age=31536000; includeSubDomains"
 
 
+def add_vary(headers, token: str, present: set[str] | None = None) -> None:
+    """Add `token` to the Vary header (without parsing it into werkzeug's HeaderSet:
+    this is on every response's path)."""
+    if present is not None and "vary" not in present:
+        headers["Vary"] = token
+        return
+    current = headers.get("Vary")
+    if not current:
+        headers["Vary"] = token
+    elif token.lower() not in (part.strip().lower() for part in current.split(",")):
+        headers["Vary"] = f"{current}, {token}"
+
+
 def register_security(app: Flask, *, production: bool) -> None:
     """Cookie flags, proxy handling and the headers added to every response."""
     secure = app.config.get("SECURE_COOKIES", production)
@@ -63,6 +76,12 @@ def register_security(app: Flask, *, production: bool) -> None:
 
     @app.before_request
     def refuse_nul_bytes() -> None:
+        # Most requests are GETs with no NUL anywhere: decide from the raw strings
+        # without parsing the query (a NUL in it is sent as %00).
+        if request.method != "POST" and "\x00" not in request.path:
+            query = request.environ.get("QUERY_STRING", "")
+            if "%00" not in query and "\x00" not in query:
+                return
         pairs = list(request.args.items(multi=True))
         if request.method == "POST":
             pairs += request.form.items(multi=True)
@@ -81,21 +100,27 @@ def register_security(app: Flask, *, production: bool) -> None:
         if origin not in (site_origin, request.host_url.rstrip("/")):
             abort(400, "Cross-site request refused.")
 
-    @app.after_request
-    def add_security_headers(response: Response) -> Response:
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
+    defaults = [
+        ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+        ("X-Content-Type-Options", "nosniff"),
         # same-origin (not no-referrer): Flask-WTF's strict Referer check needs it on HTTPS.
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if secure:
-            headers.setdefault("Strict-Transport-Security", HSTS)
-        # One URL can answer with a page or an htmx fragment: caches must keep them apart.
-        response.vary.add("HX-Request")
+        ("Referrer-Policy", "same-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+        *([("Strict-Transport-Security", HSTS)] if secure else []),
         # Pages that may be shared by caches say so themselves (see web/caching.py);
         # anything else may carry personal data.
-        headers.setdefault("Cache-Control", "no-store")
+        ("Cache-Control", "no-store"),
+    ]
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        # Each default unless the response set its own (one pass over the headers: this
+        # runs on every response, the cheapest ones included).
+        headers = response.headers
+        present = {name.lower() for name in headers.keys()}  # noqa: SIM118 (Headers)
+        headers.extend([(k, v) for k, v in defaults if k.lower() not in present])
+        # One URL can answer with a page or an htmx fragment: caches must keep them apart.
+        add_vary(headers, "HX-Request", present)
         return response
