@@ -30,7 +30,9 @@ import json
 import multiprocessing
 import os
 import platform
+import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -216,7 +218,11 @@ def server_env(port: int, database: Path) -> dict[str, str]:
         RATELIMIT_ENABLED="false",
         DATABASE_URL=f"sqlite:///{database}",
         PYTHONDONTWRITEBYTECODE="1",
+        # As deployed behind nginx: nginx writes the access log, gunicorn none
+        # (gunicorn.conf.py), and the portal's own log has a line only for a problem.
+        PROXY_COUNT="1",
     )
+    env.pop("GUNICORN_ACCESS_LOG", None)
     return env
 
 
@@ -414,6 +420,61 @@ def memory_mb(pid: int) -> dict[str, float]:
         except (OSError, ValueError, IndexError):
             pass
     return found
+
+
+LATENCY_CONNECTIONS = 32
+LATENCY_FACTOR = 3.0  # issue 15: p99 at most this many times p50, over a whole run
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def latency_run(port: int, path: str, seconds: float, log: Path) -> dict:
+    """The essay page at LATENCY_CONNECTIONS connections for `seconds` with wrk (a
+    C load generator: Debian's `wrk`), p50/p90/p99 over the whole run, and how many
+    workers gunicorn replaced meanwhile (max_requests in gunicorn.conf.py)."""
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        return {"skipped": "wrk is not installed (apt-get install wrk)"}
+    booted = log.read_text(errors="replace").count("Booting worker")
+    out = subprocess.run(
+        [wrk, "-t2", f"-c{LATENCY_CONNECTIONS}", f"-d{seconds:g}s", "--latency",
+         f"http://{HOST}:{port}{path}"],
+        capture_output=True, text=True, timeout=seconds + 60, check=False,
+    ).stdout  # fmt: skip
+    found = {q: _ms(m) for q, m in re.findall(r"^\s+(50|90|99)%\s+(\S+)$", out, re.M)}
+    if set(found) != {"50", "90", "99"}:
+        return {"skipped": f"could not read wrk's output: {out[-300:]!r}"}
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    problems = re.findall(r"(Non-2xx or 3xx responses: \d+|Socket errors: .*)", out)
+    return {
+        "path": path,
+        "connections": LATENCY_CONNECTIONS,
+        "seconds": seconds,
+        "p50_ms": found["50"],
+        "p90_ms": found["90"],
+        "p99_ms": found["99"],
+        "rps": float(rps.group(1)) if rps else None,
+        "problems": problems,
+        "workers_replaced": log.read_text(errors="replace").count("Booting worker") - booted,
+    }
+
+
+def print_latency(lat: dict) -> None:
+    if "skipped" in lat:
+        print(f"\nlatency at {LATENCY_CONNECTIONS} connections: not measured: {lat['skipped']}")
+        return
+    factor = lat["p99_ms"] / lat["p50_ms"] if lat["p50_ms"] else float("inf")
+    verdict = "met" if factor <= LATENCY_FACTOR else "MISSED"
+    print(
+        f"\nlatency, {lat['path']} at {lat['connections']} connections for {lat['seconds']:g} s "
+        f"(wrk): {lat['rps']:.0f} req/s, p50 {lat['p50_ms']:.1f} ms, p90 {lat['p90_ms']:.1f} ms, "
+        f"p99 {lat['p99_ms']:.1f} ms; p99 = {factor:.1f} x p50 (target <= {LATENCY_FACTOR:g}: "
+        f"{verdict}); workers replaced during the run: {lat['workers_replaced']}"
+        + (f"; {'; '.join(lat['problems'])}" if lat["problems"] else "")
+    )
 
 
 def log_problems(log: Path) -> list[str]:
@@ -642,6 +703,12 @@ def measure_server(
                     "pss_mb": mem.get("Pss"),
                 }
             )
+        latency = None
+        if args.latency_seconds and any(name == "essay page" for name, _ in urls):
+            essay = dict(urls)["essay page"]
+            if not args.quiet:
+                print(f"latency: {essay} at {LATENCY_CONNECTIONS} connections ...", file=sys.stderr)
+            latency = latency_run(port, essay, args.latency_seconds, log)
         problems = log_problems(log)
         traceback = first_traceback(log) if problems else []
         exited = proc.poll()
@@ -690,6 +757,7 @@ def measure_server(
             "workers": memory,
             "master_rss_mb": master_memory.get("VmRSS"),
         },
+        "latency": latency,
         "server_log_problems": problems,
         "server_log_traceback": traceback,
         "server_exited_with": exited,
@@ -800,7 +868,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=20,
         help="joins per mail server for the answering-vs-stalled figure (0 skips it)",
     )
+    parser.add_argument(
+        "--latency-seconds",
+        type=float,
+        default=30,
+        help=f"seconds of the essay page at {LATENCY_CONNECTIONS} connections with wrk, "
+        "worker restarts included (0 skips it)",
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.latency_seconds <= 600:
+        parser.error("need 0 <= --latency-seconds <= 600")
     if not (0 < args.seconds <= 600 and 0 <= args.warmup <= 60 and 1 <= args.rounds <= 50):
         parser.error("need 0 < --seconds <= 600, 0 <= --warmup <= 60, 1 <= --rounds <= 50")
     if not (1 <= args.workers <= 64 and 1 <= args.clients <= 256):
@@ -829,6 +906,8 @@ def main(argv: list[str] | None = None) -> int:
     print_settings(report, args)
     for measured in report["runs"]:
         print_table(measured)
+        if measured.get("latency"):
+            print_latency(measured["latency"])
         problems = measured["server_log_problems"]
         if problems:
             print(f"\nserver log: {len(problems)} problem line(s), first ones:")
