@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test setup setup-dev assets chromium redis lint bench prod-check clean
+.PHONY: run test setup setup-dev assets chromium redis lint bench bench-stack prod-check clean
 
 run: setup assets
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi db upgrade
@@ -54,8 +54,15 @@ lint: setup-dev
 	$(BIN)/ruff check portal tests bench wsgi.py
 	$(BIN)/ruff format --check portal tests bench wsgi.py
 
+# bench/README.md. `make bench`: gunicorn alone (SQLite), ratios to the cheapest route.
+# `make bench-stack` (root, about 3 min): issue 13's figures on prod-check's stack with wrk:
+# the essay through nginx's micro-cache vs a static file, signed-in pages through nginx
+# vs straight to gunicorn, and a mixed load's plateau.
 bench: setup-dev assets
 	$(BIN)/python bench/bench.py
+
+bench-stack: setup assets redis
+	$(BIN)/python bench/stack.py
 
 # The production stack on this machine (throwaway PostgreSQL, two gunicorn hosts, nginx
 # from deploy/nginx/, workers, an SMTP sink; Redis db 13), and what it must hold. Root.
