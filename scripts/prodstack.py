@@ -344,10 +344,11 @@ events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
-    access_log {conf}/access.log portal;   # as portal.conf: the shipped format
     client_body_temp_path {conf}/body; proxy_temp_path {conf}/proxy;
     fastcgi_temp_path {conf}/fastcgi; uwsgi_temp_path {conf}/uwsgi; scgi_temp_path {conf}/scgi;
     include {conf}/portal-http.conf;
+    # As portal.conf: the shipped format, defined in portal-http.conf (so after it).
+    access_log {conf}/access.log portal;
     server {{
         listen {HOST}:{self.ports["nginx"]};
         server_name {HOST};
