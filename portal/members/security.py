@@ -28,8 +28,6 @@ login_manager = LoginManager()
 def register_login(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "members.login"
-    login_manager.login_message = "Please sign in to see that page."
-    login_manager.login_message_category = "info"
     # Our own session rows do what "strong" protection would, and can be revoked.
     login_manager.session_protection = None
     app.config.setdefault("REMEMBER_COOKIE_DURATION", services.REMEMBER_FOR)
@@ -48,15 +46,16 @@ def _load(token: str) -> Member | None:
 @login_manager.unauthorized_handler
 def _unauthorized() -> Response:
     # After signing in, come back here; a form that was being sent can't be replayed.
+    # No flashed message: it would give a reader a session cookie (and every cached
+    # page after it would pass them by); the sign-in page says why from `next`.
     back = request.full_path.rstrip("?") if request.method == "GET" else None
     target = url_for("members.login", next=safe_next(back) if back else None)
     if is_htmx():
         response = make_response("", 401)
         response.headers["HX-Redirect"] = target
         return response
-    from flask import flash, redirect
+    from flask import redirect
 
-    flash(login_manager.login_message, "info")
     return redirect(target, 303)
 
 

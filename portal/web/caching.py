@@ -62,6 +62,19 @@ class BoundedCache(OrderedDict):
             self.popitem(last=False)
 
 
+def shares_pages() -> bool:
+    """True when this request may get the page every anonymous reader gets: a plain
+    GET (not htmx) from a browser with no session or remember-me cookie. Anonymous
+    pages set no cookie (tests/test_no_anonymous_cookie.py), so a reader keeps this."""
+    config = current_app.config
+    signed_in_cookies = (config["SESSION_COOKIE_NAME"], config.get("REMEMBER_COOKIE_NAME"))
+    return (
+        request.method in ("GET", "HEAD")
+        and request.headers.get("HX-Request") != "true"
+        and not any(name in request.cookies for name in signed_in_cookies)
+    )
+
+
 def _shareable(response: Response, *, etag, last_modified, max_age) -> Response:
     """Let browsers and the reverse proxy keep the page briefly; answer conditional
     GETs with 304. Signed-in pages keep the default `no-store`."""
@@ -94,14 +107,7 @@ def serve_page(
     given, the ETag is the body's hash: still shareable by a proxy for `max_age` s.
     Signed-in members, htmx requests and visitors with a session get a fresh render.
     """
-    config = current_app.config
-    signed_in_cookies = (config["SESSION_COOKIE_NAME"], config.get("REMEMBER_COOKIE_NAME"))
-    shared = (
-        request.method in ("GET", "HEAD")
-        and request.headers.get("HX-Request") != "true"
-        and not any(name in request.cookies for name in signed_in_cookies)
-    )
-    if not shared:
+    if not shares_pages():
         return make_response(render())
     if cache is None:
         body = render().encode()

@@ -18,7 +18,14 @@ from playwright.sync_api import Page, expect
 from portal.board.models import PairingRequest, Status
 from portal.extensions import db
 from tests.factories import make_answer, make_request, new_member
-from tests.helpers import XSS_PAYLOADS, as_tag, marker_survived, set_marker, sign_in_browser
+from tests.helpers import (
+    PASSWORD,
+    XSS_PAYLOADS,
+    as_tag,
+    marker_survived,
+    set_marker,
+    sign_in_browser,
+)
 
 DESCRIPTION = (
     "I chair two boards and want to draft minutes faster, "
@@ -202,6 +209,36 @@ def test_senior_accepts_an_answer_and_the_request_is_matched(
     expect(second_page.locator(".card-kind .status")).to_have_text("Matched")
     expect(second_page.locator("#answers > li").first).to_contain_text("Accepted")
     expect(badge(second_page)).to_contain_text("1")
+
+
+def test_a_reader_gets_no_cookie_and_signs_in_to_answer(
+    page: Page, live_server, base_url, js_enabled
+):
+    """Issue 15: a reader's request page has no forms (they would set a cookie, and every
+    cached page after it would pass the reader by), but a link to sign in and come back."""
+    _, senior_id = new_member(live_server.app, "senior")
+    junior_email, _ = new_member(live_server.app, "junior")
+    title = f"Teach me transcripts with Otter.ai {secrets.token_hex(3)}"
+    request_id = make_request(live_server.app, senior_id, title=title, tool="Otter.ai")
+
+    for path in (f"/requests/{request_id}", "/essays/teaching-upward", f"/requests/{request_id}"):
+        response = page.goto(path)
+        assert response.ok and "public" in response.headers["cache-control"], path
+        assert "set-cookie" not in response.headers, path
+    assert page.context.cookies() == []
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    expect(page.locator("main form")).to_have_count(0)
+    expect(page.get_by_label("Your answer")).to_have_count(0)
+
+    page.get_by_role("link", name="Sign in to answer").click()
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    expect(page.get_by_text("you will come back to the page you were on")).to_be_visible()
+    page.get_by_label("Email").fill(junior_email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{base_url}/requests/{request_id}")
+    expect(page.get_by_role("link", name="Sign in to answer")).to_have_count(0)
+    answer_from_the_request_page(page, base_url, js_enabled, request_id, ANSWER)
 
 
 # --- filters ------------------------------------------------------------------------------

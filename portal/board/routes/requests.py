@@ -17,7 +17,7 @@ from portal.members.models import Member
 from portal.members.security import posting_limited, verified_required
 from portal.moderation import can_see, is_staff
 from portal.tools import catalogue
-from portal.web.caching import BoundedCache, etag_for, serve_page
+from portal.web.caching import BoundedCache, etag_for, serve_page, shares_pages
 from portal.web.forms import ActionForm
 from portal.web.htmx import is_htmx, redirect_to
 from portal.web.numbers import whole_number
@@ -151,20 +151,39 @@ def request_context(item, **overrides) -> dict:
         if is_staff(current_user)
         or (can_see(answer, answer.author_id, current_user) and not answer.author.is_suspended())
     ]
+    signed_in = current_user.is_authenticated
     context = {
         "item": item,
         "answers": answers,
         "rights": services.rights_for(item, current_user, answers),
-        "answer_form": AnswerForm(formdata=None),
-        "action": ActionForm(formdata=None),
+        # A form writes its CSRF token into the session the moment it is built: only
+        # members, who can send them, get forms (a reader gets "sign in to answer").
+        "answer_form": AnswerForm(formdata=None) if signed_in else None,
+        "action": ActionForm(formdata=None) if signed_in else None,
     }
     context.update(overrides)
     return context
 
 
+ANONYMOUS_REQUEST_PAGES = 128  # rendered anonymous request pages kept per worker
+
+
 @bp.get("/requests/<int:request_id>")
 def request_page(request_id: int):
-    return render_template("board/request.html", **request_context(load_request(request_id)))
+    def render() -> str:
+        return render_template("board/request.html", **request_context(load_request(request_id)))
+
+    if not (current_app.config.get("BOARD_PAGE_CACHE", True) and shares_pages()):
+        return render()
+    # Like the board: the same page for every anonymous reader until the board changes
+    # (every change to a request, its answers or their authors bumps the version).
+    # The path too: /requests/05 is request 5, and its page names that path (canonical
+    # link, sign-in's way back).
+    key = (services.board_version(), request_id, request.path)
+    cache = current_app.extensions.setdefault(
+        "portal.request_pages", BoundedCache(ANONYMOUS_REQUEST_PAGES)
+    )
+    return serve_page(cache, key, render, etag=etag_for("request", *key), max_age=10)
 
 
 def _end(request_id: int, change, message: str):

@@ -83,7 +83,6 @@ def sign_in_request():
 
 @bp.route("/login/link/<token>", methods=["GET", "POST"])
 def sign_in_link(token: str):
-    form = ConfirmForm()
     if request.method == "GET":
         try:
             services.check_sign_in_link(token)
@@ -91,7 +90,7 @@ def sign_in_link(token: str):
             return render_template("members/link_problem.html", message=str(error)), 400
         return render_template(
             "members/confirm.html",
-            form=form,
+            form=ConfirmForm(),  # built only here: a dead link's page sets no cookie
             title="Sign in",
             intro="Press the button to sign in on this device. The link works once, "
             "for 10 minutes.",

@@ -103,7 +103,6 @@ def check_email():
 def confirm_email(token: str):
     """The link from the email opens this page; its button (a POST) confirms.
     Mail scanners that open links therefore can't spend it."""
-    form = ConfirmForm()
     if request.method == "GET":
         # Say at once if the button would not work (it used to say so only after it).
         try:
@@ -114,7 +113,7 @@ def confirm_email(token: str):
             return render_template("members/link_problem.html", message=str(error)), 400
         return render_template(
             "members/confirm.html",
-            form=form,
+            form=ConfirmForm(),  # built only here: a dead link's page sets no cookie
             title="Confirm your email address",
             intro="One click and your email is confirmed.",
             button="Confirm my email",

@@ -46,7 +46,12 @@ def taught_upward(handle: str):
 def participation_section(member, viewer) -> dict:
     """The participation record, for whoever may see it, and the owner's switch."""
     visible = record.can_see_record(member, viewer)
+    owner = viewer.is_authenticated and viewer.id == member.id
     return {
         "record": record.participation(member) if visible else None,
-        "record_form": RecordForm(formdata=None, data={"public": member.record_public}),
+        # Built only for the owner, who sees the switch: building a form puts a CSRF
+        # token in the session, and a reader's profile page must set no cookie.
+        "record_form": (
+            RecordForm(formdata=None, data={"public": member.record_public}) if owner else None
+        ),
     }
