@@ -14,5 +14,11 @@ def board_changed() -> None:
     db.session.execute(sa.update(BoardState).values(version=BoardState.version + 1))
 
 
+# Read on every board and request page: a Core statement on the session's connection
+# (in its transaction, so a change made earlier in the request is seen), without the
+# ORM's execution path, which cost more than the query itself.
+_VERSION = sa.select(BoardState.__table__.c.version).where(BoardState.__table__.c.id == 1)
+
+
 def board_version() -> int:
-    return db.session.scalar(sa.select(BoardState.version).where(BoardState.id == 1)) or 0
+    return db.session.connection().execute(_VERSION).scalar() or 0
