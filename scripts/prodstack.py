@@ -344,6 +344,7 @@ events {{ worker_connections 1024; }}
 http {{
     include /etc/nginx/mime.types;
     default_type application/octet-stream;
+    sendfile on; tcp_nopush on;   # as Debian's own nginx.conf, which portal.conf runs under
     client_body_temp_path {conf}/body; proxy_temp_path {conf}/proxy;
     fastcgi_temp_path {conf}/fastcgi; uwsgi_temp_path {conf}/uwsgi; scgi_temp_path {conf}/scgi;
     include {conf}/portal-http.conf;
