@@ -64,7 +64,8 @@ def test_slug_from_front_matter_overrides_file_name(write_essay, essays_dir):
     assert list(load(essays_dir).current().essays) == ["chosen-slug"]
 
 
-@pytest.mark.parametrize("slug", ["Has Spaces", "UPPER", "trailing-", "a/b", "ünï"])
+# Letters of any script are welcome (see test_essays_unicode.py); capitals are not.
+@pytest.mark.parametrize("slug", ["Has Spaces", "UPPER", "trailing-", "a/b", "Ünï", "a_b"])
 def test_a_malformed_slug_is_a_problem(write_essay, essays_dir, slug):
     write_essay("x", title="T", date="2026-01-01", slug=f'"{slug}"')
     snap = load(essays_dir).current()
@@ -183,6 +184,7 @@ def test_the_shipped_essays_are_long_original_and_sound():
     assert snap.problems == ()
     assert len(snap.essays) >= 4
     for essay in snap.essays.values():
-        assert essay.words >= 800, essay.slug
+        # The Hindi essay (issue 14) is a short demonstration; the English ones are long.
+        assert essay.words >= (250 if essay.lang == "hi" else 800), essay.slug
         assert len(essay.toc) >= 3, essay.slug
     assert "teaching-upward" in snap.essays

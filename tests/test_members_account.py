@@ -834,11 +834,11 @@ def test_public_profile_shows_name_role_tags_organisation_and_city(app, client, 
     response = client.get(f"/members/{handle}")
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "<h1>Ravi Shankar</h1>" in page
+    assert '<h1 dir="auto">Ravi Shankar</h1>' in page
     assert "A junior who can teach" in page
     assert "Can teach" in page and "Wants to learn" in page
     for tag in ("chatgpt", "excel formulas", "negotiation"):
-        assert f"<li>{tag}</li>" in page
+        assert f'<li dir="auto">{tag}</li>' in page
     assert "Infosys, Mysuru" in page
     assert "ravi.secret" not in page and "example.com" not in page
 

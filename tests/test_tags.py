@@ -46,8 +46,11 @@ def test_a_members_tags_read_as_written_on_the_profile_and_the_account(app, clie
         ("learn", "chatgpt", "ChatGPT"),
     }
     profile = text(client.get(f"/members/{handle}"))
-    assert "<li>PowerPoint</li>" in profile and "<li>ChatGPT</li>" in profile
-    assert "<li>chatgpt</li>" not in profile and "<li>powerpoint</li>" not in profile
+    assert '<li dir="auto">PowerPoint</li>' in profile and '<li dir="auto">ChatGPT</li>' in profile
+    assert (
+        '<li dir="auto">chatgpt</li>' not in profile
+        and '<li dir="auto">powerpoint</li>' not in profile
+    )
     sign_in(client, "meera@example.com")
     account = text(client.get("/account"))
     assert 'value="Board papers, PowerPoint"' in account  # in the order of their keys
@@ -63,7 +66,7 @@ def test_a_requests_topics_read_as_written(app, client, people):
         ).all()
     assert sorted(rows) == [("powerpoint", "PowerPoint"), ("sql", "SQL")]
     board = text(client.get("/requests/"))
-    assert "<li>PowerPoint</li>" in board and "<li>SQL</li>" in board
+    assert '<li dir="auto">PowerPoint</li>' in board and '<li dir="auto">SQL</li>' in board
     assert "Topics</dt><dd>PowerPoint, SQL</dd>" in text(client.get(f"/requests/{request_id}"))
 
 
@@ -94,7 +97,7 @@ def test_a_tag_from_before_labels_shows_its_key(app, client, people):
         db.session.execute(sa.update(MemberTag).values(label=""))
         db.session.commit()
     assert request_id in card_ids(text(client.get("/requests/?tag=excel")))
-    assert "<li>excel</li>" in text(client.get("/requests/"))
+    assert '<li dir="auto">excel</li>' in text(client.get("/requests/"))
 
 
 def test_a_tag_too_long_once_lower_cased_is_refused_with_the_form_kept(app, client):

@@ -4,6 +4,9 @@ It needs no secret and no database: it is also a Flask plugin command (see
 pyproject.toml), so `flask essays check` runs without starting the portal, and a
 production machine without SECRET_KEY in its shell can check its essays. Exit 0: no
 problems; 1: problems found (each printed); 2: it could not run (no such folder).
+A warning (a tag, an author or a heading with no letters or digits, which the site
+would drop or leave without an address) counts as a problem for the exit status; the
+essay itself is still published.
 """
 
 from __future__ import annotations
@@ -40,12 +43,21 @@ def check(directory: str | None) -> None:
     logger = logging.getLogger("portal.essays")
     logger.disabled = True  # we print the problems ourselves, once each
     try:
-        snap = Library(folder, default_author="-").current()
+        snap = Library(folder, default_author="The editors").current()
     finally:
         logger.disabled = False
     for problem in snap.problems:
         click.echo(str(problem), err=True)
-    if snap.problems:
-        click.echo(f"{len(snap.problems)} problem(s) in {folder}", err=True)
+    warnings = [
+        f"{Path(essay.path).name}: warning: {warning}"
+        for essay in sorted(snap.essays.values(), key=lambda e: e.path)
+        for warning in essay.warnings
+    ]
+    for warning in warnings:
+        click.echo(warning, err=True)
+    if snap.problems or warnings:
+        counts = [f"{len(snap.problems)} problem(s)"] if snap.problems else []
+        counts += [f"{len(warnings)} warning(s)"] if warnings else []
+        click.echo(f"{' and '.join(counts)} in {folder}", err=True)
         raise SystemExit(1)
     click.echo(f"{len(snap.essays)} essay(s) in {folder}: no problems.")

@@ -108,9 +108,12 @@ class Library:
     def _load(self, path: Path) -> Essay | Problem:
         try:
             text = path.read_text(encoding="utf-8")
-            return parse_essay(
+            essay = parse_essay(
                 path, text, default_author=self.default_author, require_date=self.require_date
             )
+            for warning in essay.warnings:
+                log.warning("Essay %s: %s", path.name, warning)
+            return essay
         except UnicodeDecodeError:
             problem = Problem(path.name, "not UTF-8 text")
         except EssayError as exc:

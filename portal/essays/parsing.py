@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -17,7 +18,7 @@ import nh3
 import yaml
 from markupsafe import Markup
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")  # BCP 47: hi, en-IN, hi-Latn
 WORDS_PER_MINUTE = 230
 CTA_KEYS = ("heading", "text", "button")
 
@@ -35,9 +36,32 @@ ALLOWED_ATTRIBUTES = {
 }
 
 
+def _slug_char(ch: str) -> bool:
+    if ch < "\x80":
+        return "a" <= ch <= "z" or "0" <= ch <= "9"
+    # Letters and digits of any script, and the marks that belong to them: a Devanagari
+    # matra, virama or anusvara (Mn, Mc) is part of its word, not a gap in it.
+    return unicodedata.category(ch) in _SLUG_CATEGORIES
+
+
+_SLUG_CATEGORIES = {"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Mn", "Mc"}
+
+
 def slugify(text: str) -> str:
-    """Lowercase ASCII words joined by hyphens ("Anjali Rao" -> "anjali-rao")."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """Words joined by hyphens, in any script: letters and digits kept, lower-cased where
+    the script has case, in NFC ("Anjali Rao" -> "anjali-rao", "हिंदी लेखन" ->
+    "हिंदी-लेखन"). ASCII text gives what it always gave. Format characters (the zero-width
+    joiners that shape a conjunct, a soft hyphen) are dropped, not turned into gaps."""
+    text = unicodedata.normalize("NFC", unicodedata.normalize("NFC", text).lower())
+    kept = "".join(ch if _slug_char(ch) else " " for ch in text if unicodedata.category(ch) != "Cf")
+    return "-".join(kept.split())
+
+
+def count_words(text: str) -> int:
+    """Words in plain text, in any script: a combining mark joins the word it sits in
+    (`\\w` alone would cut "हिंदी" at each matra)."""
+    joined = "".join("a" if unicodedata.category(ch)[0] == "M" else ch for ch in text)
+    return len(re.findall(r"\w+", joined))
 
 
 @dataclass(frozen=True)
@@ -64,6 +88,8 @@ class Essay:
     path: str
     modified: datetime
     version: str
+    lang: str = ""  # the essay's language (BCP 47) when it isn't the site's
+    warnings: tuple[str, ...] = ()  # what would be dropped or come out empty
 
     @property
     def author_slug(self) -> str:
@@ -90,17 +116,20 @@ class EssayError(ValueError):
     """The file can't be published; the message says why, in plain words."""
 
 
-def _markdown() -> markdown.Markdown:
+def _markdown(empty_headings: list[str]) -> markdown.Markdown:
+    def anchor(value: str, separator: str) -> str:
+        # Anchors depend only on the heading's words, so links to a section stay stable;
+        # they keep every script's letters ("#हिंदी-में-लिखना"), as slugs do.
+        if slug := slugify(value):
+            return slug
+        empty_headings.append(value)
+        return "section"
+
     return markdown.Markdown(
         extensions=["toc", "smarty", "fenced_code", "tables", "sane_lists", "footnotes"],
-        extension_configs={"toc": {"toc_depth": "2-2", "slugify": _anchor}},
+        extension_configs={"toc": {"toc_depth": "2-2", "slugify": anchor}},
         output_format="html",
     )
-
-
-def _anchor(value: str, separator: str) -> str:
-    # Anchors depend only on the heading's words, so links to a section stay stable.
-    return slugify(value) or "section"
 
 
 def typographic(text: str) -> Markup:
@@ -132,18 +161,33 @@ def _string(meta: dict, key: str, default: str = "") -> str:
     return str(value).strip()
 
 
-def _tags(value: object) -> tuple[str, ...]:
+def _tags(value: object, warnings: list[str]) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(t, str | int) for t in value):
         raise EssayError("tags must be a list of words, like [teaching, ai-tools]")
-    seen: dict[str, None] = {}
+    seen: dict[str, str] = {}
     for tag in value:
-        if slug := slugify(str(tag)):
-            seen.setdefault(slug)
+        written = str(tag)
+        slug = slugify(written)
+        if not slug:
+            warnings.append(f"tag {written!r} has no letters or digits: it is dropped")
+        elif slug in seen:
+            warnings.append(
+                f"tag {written!r} is the same tag as {seen[slug]!r} ({slug!r}): it is dropped"
+            )
+        else:
+            seen[slug] = written
     return tuple(seen)
+
+
+def _lang(meta: dict) -> str:
+    lang = _string(meta, "lang")
+    if lang and not LANG.match(lang):
+        raise EssayError(f"lang {lang!r} is not a language code like hi or en-IN")
+    return lang
 
 
 def _cta(value: object) -> dict:
@@ -176,12 +220,22 @@ def parse_essay(path: Path, text: str, *, default_author: str, require_date: boo
     else:
         published = _parse_date(meta.get("updated") or date.fromtimestamp(path.stat().st_mtime))
 
-    slug = _string(meta, "slug") or slugify(path.stem)
-    if not SLUG.match(slug):
-        raise EssayError(f"slug {slug!r} must be lowercase letters, digits and hyphens")
+    slug = unicodedata.normalize("NFC", _string(meta, "slug")) or slugify(path.stem)
+    if not slug or slug != slugify(slug):
+        raise EssayError(
+            f"slug {slug!r} must be lowercase letters (any script), digits and hyphens"
+            f" (like {slugify(slug) or 'why-take-a-reverse-mentor'!r})"
+        )
 
+    warnings: list[str] = []
+    author = _string(meta, "author") or default_author
+    if not slugify(author):
+        warnings.append(f"author {author!r} has no letters or digits: no author page")
+    tags = _tags(meta.get("tags"), warnings)
+    lang = _lang(meta)
     summary = _string(meta, "summary")
-    md = _markdown()
+    empty_headings: list[str] = []
+    md = _markdown(empty_headings)
     raw_html = md.convert(post.content)
     body = nh3.clean(
         raw_html,
@@ -191,7 +245,11 @@ def parse_essay(path: Path, text: str, *, default_author: str, require_date: boo
         url_schemes={"http", "https", "mailto"},
     )
     toc = tuple(Heading(t["id"], Markup(t["name"])) for t in md.toc_tokens)  # noqa: S704
-    words = len(re.findall(r"\w+", re.sub(r"<[^>]+>", " ", raw_html)))
+    warnings += [
+        f"heading {heading!r} has no letters or digits: its anchor is only #section"
+        for heading in empty_headings
+    ]
+    words = count_words(re.sub(r"<[^>]+>", " ", raw_html))
     stat = path.stat()
     draft = meta.get("draft", False)
     if not isinstance(draft, bool):
@@ -203,8 +261,8 @@ def parse_essay(path: Path, text: str, *, default_author: str, require_date: boo
         date=published,
         summary=summary,
         summary_html=typographic(summary),
-        author=_string(meta, "author") or default_author,
-        tags=_tags(meta.get("tags")),
+        author=author,
+        tags=tags,
         draft=draft,
         cta=_cta(meta.get("cta")),
         body=Markup(body),  # noqa: S704 - sanitised by nh3 above
@@ -213,4 +271,6 @@ def parse_essay(path: Path, text: str, *, default_author: str, require_date: boo
         path=str(path),
         modified=datetime.fromtimestamp(stat.st_mtime, UTC).replace(microsecond=0),
         version=f"{stat.st_mtime_ns:x}-{stat.st_size:x}",
+        lang=lang,
+        warnings=tuple(warnings),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from flask import abort, current_app, g, render_template, request
 
 from portal.essays import bp, page_cache, snapshot, today
@@ -62,6 +64,12 @@ def _listing(kind: str, essays: list[Essay], **context):
     )
 
 
+def _nfc(segment: str) -> str:
+    # Slugs are kept in NFC; an address typed or copied in another normal form (macOS
+    # hands out NFD) names the same essay, tag or author. ASCII is unchanged.
+    return segment if segment.isascii() else unicodedata.normalize("NFC", segment)
+
+
 @bp.get("/essays/")
 def index():
     return _listing("index", snapshot().published(today()))
@@ -69,6 +77,7 @@ def index():
 
 @bp.get("/essays/tags/<tag>")
 def tag(tag: str):
+    tag = _nfc(tag)
     essays = [e for e in snapshot().published(today()) if tag in e.tags]
     if not essays:
         abort(404)
@@ -77,6 +86,7 @@ def tag(tag: str):
 
 @bp.get("/essays/authors/<author_slug>")
 def author(author_slug: str):
+    author_slug = _nfc(author_slug)
     essays = [e for e in snapshot().published(today()) if e.author_slug == author_slug]
     if not essays:
         abort(404)
@@ -105,6 +115,7 @@ def related(published: list[Essay], essay: Essay, exclude: tuple) -> list[Essay]
 
 @bp.get("/essays/<slug>")
 def essay(slug: str):
+    slug = _nfc(slug)
     snap = snapshot()
     found = snap.find(slug, today())
     if found is None:

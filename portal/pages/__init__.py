@@ -81,7 +81,7 @@ def sitemap():
     snap = snapshot()
     essays = snap.published(today())
     tags = sorted({t for e in essays for t in e.tags})
-    authors = sorted({e.author_slug for e in essays})
+    authors = sorted({e.author_slug for e in essays if e.author_slug})
     response = serve_page(
         None,  # small, and built from both folders: rendered each time
         ("sitemap",),

@@ -6,6 +6,7 @@ from urllib.parse import quote
 
 from flask import Flask, current_app, g, has_request_context, request, url_for
 from flask_login import current_user
+from werkzeug.urls import iri_to_uri
 
 from portal.clock import local
 from portal.web.caching import viewer_is_anonymous
@@ -28,7 +29,9 @@ def canonical_url() -> str:
     # cache shares with every reader.
     page = g.get("page_number", 1)
     query = f"?page={page}" if page > 1 else ""
-    return current_app.config["SITE_URL"] + request.path + query
+    # Percent-encoded, as url_for writes it (og:url, links): a Hindi tag's page is
+    # /essays/tags/%E0%A4%B9..., whichever form the request used. ASCII is unchanged.
+    return current_app.config["SITE_URL"] + iri_to_uri(request.path) + query
 
 
 def csrf_field(form) -> str:

@@ -18,7 +18,7 @@ from portal.domain import FieldError
 from portal.extensions import db
 from portal.members import emails
 from portal.members.models import FORMER_MEMBER, Member, MemberTag, Role
-from portal.members.names import clean_name, handle_base
+from portal.members.names import clean_name, handle_base, normal_handle
 from portal.members.passwords import hash_password, needs_rehash, password_problem, verify_password
 from portal.members.services.sessions import add_session, end_all_sessions, remembered
 from portal.members.signals import member_changed, member_leaving
@@ -43,7 +43,7 @@ def find_by_email(email: str) -> Member | None:
 def find_by_handle(handle: str) -> Member | None:
     """A current member by handle; a deleted or unknown one is None."""
     return db.session.scalar(
-        sa.select(Member).where(Member.handle == handle, Member.deleted_at.is_(None))
+        sa.select(Member).where(Member.handle == normal_handle(handle), Member.deleted_at.is_(None))
     )
 
 
