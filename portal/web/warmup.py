@@ -6,6 +6,7 @@ by all the workers instead of copied into each."""
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlsplit
 
 import sqlalchemy.orm
@@ -16,7 +17,8 @@ from portal.web.caching import build_id
 from portal.web.metrics import WARM_UP
 
 log = logging.getLogger(__name__)
-PAGES = ("/robots.txt", "/", "/essays/", "/requests/")  # and each published essay
+PAGES = ("/robots.txt", "/", "/essays/", "/requests/")  # and each essay the index links
+ESSAY_LINK = re.compile(r'href="(/essays/[^"/?#]+)"')
 
 
 def warm_up(app: Flask) -> int:
@@ -29,14 +31,10 @@ def warm_up(app: Flask) -> int:
     for name in app.jinja_env.list_templates():
         if name.endswith((".html", ".txt", ".xml")):
             app.jinja_env.get_template(name)
-    from portal.essays import snapshot
-    from portal.essays import today as essays_today
-
-    with app.app_context():
-        paths = [*PAGES, *(f"/essays/{e.slug}" for e in snapshot().published(essays_today()))]
     site = urlsplit(app.config["SITE_URL"])
     client = app.test_client()
     answered = 0
+    paths = list(PAGES)
     try:
         for path in paths:
             try:
@@ -49,6 +47,10 @@ def warm_up(app: Flask) -> int:
                 log.warning("warm-up: %s failed", path, exc_info=True)
                 continue
             answered += response.status_code == 200
+            if path == "/essays/" and response.status_code == 200:
+                # Each essay the index links to (the kernel doesn't import the essays).
+                found = ESSAY_LINK.findall(response.get_data(as_text=True))
+                paths += [link for link in dict.fromkeys(found) if link not in paths]
     finally:
         with app.app_context():
             for engine in db.engines.values():
