@@ -379,10 +379,13 @@ def test_scale_request_page_reads_answers_by_ix_answers_request_created(scale):
     app = scale["app"]
     request_id = requests_with_answers(app, 5)
     _, found = get(app, app.test_client(), f"/requests/{request_id}")
+    # The thread: answers, with their authors joined in (each by its primary key).
     thread = [
         (s, p)
         for s, p in found
-        if " ".join(s.split()).startswith("SELECT") and "FROM answers WHERE" in " ".join(s.split())
+        if " ".join(s.split()).startswith("SELECT")
+        and "FROM answers " in " ".join(s.split())
+        and "WHERE answers.request_id" in " ".join(s.split())
     ]
     assert thread, "\n".join(s for s, _ in found)
     assert_uses_index(app, *thread[0], "answers", index="ix_answers_request_created")

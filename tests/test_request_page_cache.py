@@ -282,3 +282,22 @@ def test_the_sign_in_page_says_why_when_there_is_a_way_back(client):
     response = client.get("/account")
     assert response.status_code == 303 and "Set-Cookie" not in response.headers
     assert response.headers["Location"] == "/login?next=/account"
+
+
+def test_a_signed_in_request_page_reads_blocks_once_and_the_thread_in_two_queries(
+    app, thread, people
+):
+    """What a member's render costs: the blocks between them and anyone once (for the
+    request's author and every answer's), the answers with their authors joined in, and
+    those authors' tags: the same few queries however long the thread."""
+    make_answer(app, thread["request"], people["junior"], ANSWER)
+    member = client_for(app, JUNIOR)  # one of the answerers, not a moderator
+    member.get(thread["url"])
+    response, statements = _count_queries(app, lambda: member.get(thread["url"]))
+    assert text(response).count('class="answer answer-') == 2
+    flat = [" ".join(s.split()) for s in statements]
+    assert len([s for s in flat if "member_blocks" in s]) == 1, flat
+    [answers] = [s for s in flat if "FROM answers" in s]
+    assert "JOIN members" in answers
+    assert not [s for s in flat if s.startswith("SELECT members.") and "FROM members WHERE" in s]
+    assert len(flat) <= 8, "\n".join(flat)

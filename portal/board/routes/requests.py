@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from portal.board import bp, queries, services
 from portal.board.forms import AnswerForm, RequestForm
 from portal.board.models import Answer, AnswerStatus
 from portal.extensions import db
-from portal.members.blocks import blocked_either_way, hidden_from
+from portal.members.blocks import hidden_from
 from portal.members.forms import parse_tags
 from portal.members.models import Member
 from portal.members.security import posting_limited, verified_required
@@ -117,6 +117,17 @@ def post_request():
     return render_template("board/new_request.html", form=form, tools=catalogue()), 422
 
 
+def hidden_ids() -> frozenset[int]:
+    """The members the signed-in viewer blocked or was blocked by: read once a request,
+    for the request's author and for every answer's."""
+    if "hidden_ids" not in g:
+        signed_in = current_user.is_authenticated
+        g.hidden_ids = frozenset(
+            db.session.scalars(hidden_from(current_user.id)) if signed_in else ()
+        )
+    return g.hidden_ids
+
+
 def load_request(request_id: int):
     """The request, if this viewer may see it: hidden by the moderators, or posted by a
     suspended member, it is there for its author and the moderators only; across a
@@ -127,7 +138,7 @@ def load_request(request_id: int):
     if not is_staff(current_user) and (
         not can_see(item, item.author_id, current_user)
         or item.author.is_suspended()
-        or (current_user.is_authenticated and blocked_either_way(current_user.id, item.author_id))
+        or item.author_id in hidden_ids()
     ):
         abort(404)
     return item
@@ -136,20 +147,24 @@ def load_request(request_id: int):
 def request_context(item, **overrides) -> dict:
     """Everything the request page shows: the thread (answerers and their tags come
     in two queries, whatever the thread's length) and the forms."""
-    query = db.select(Answer).where(
-        Answer.request_id == item.id, Answer.status != AnswerStatus.WITHDRAWN
+    query = (
+        db.select(Answer)
+        .where(Answer.request_id == item.id, Answer.status != AnswerStatus.WITHDRAWN)
+        # The authors in the same query (a join), their tags in one more.
+        .options(joinedload(Answer.author).selectinload(Member.tags))
+        .order_by(Answer.created_at)
     )
-    if current_user.is_authenticated and not is_staff(current_user):
-        query = query.where(Answer.author_id.not_in(hidden_from(current_user.id)))
+    staff = is_staff(current_user)
+    hidden = () if staff else hidden_ids()
     answers = [
         answer
-        for answer in db.session.scalars(
-            query.options(selectinload(Answer.author).selectinload(Member.tags)).order_by(
-                Answer.created_at
-            )
+        for answer in db.session.scalars(query)
+        if staff
+        or (
+            answer.author_id not in hidden
+            and can_see(answer, answer.author_id, current_user)
+            and not answer.author.is_suspended()
         )
-        if is_staff(current_user)
-        or (can_see(answer, answer.author_id, current_user) and not answer.author.is_suspended())
     ]
     signed_in = current_user.is_authenticated
     context = {
