@@ -9,14 +9,17 @@ wrk (Debian's package, installed on demand) and prints three figures:
    file holding the very same bytes (with and without gzip): target >= 0.5 x;
 2. signed-in pages through nginx against straight to a host's gunicorn (nginx sends to
    that one host while it is measured): target within 10 % (>= 0.9 x);
-3. a mixed load through nginx (80 % anonymous reads, 20 % member writes) at rising
-   concurrency: the throughput plateau, the p99 there, and the errors (target 0).
+3. a mixed load through nginx (80 % anonymous reads, 20 % member writes spread over
+   --pairings pairings of two members each, made for it) at rising concurrency: the
+   throughput plateau, the p99 there, and the errors (target 0). The plateau is this
+   machine's: wrk, nginx, both hosts, their workers and PostgreSQL share its CPUs.
 
 Figures 1 and 2 alternate the baseline and the measured URL over rounds and report
 the medians. It reports, it does not assert: exit 0 whatever the numbers (1 if the
 stack cannot be set up, 2 without root). See bench/README.md.
 
     .venv/bin/python bench/stack.py [--seconds 4] [--rounds 3] [--steps 4,8,16,32,64]
+                                    [--pairings 32]
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ from prodstack import (  # noqa: E402 (scripts/prodstack.py, shared with make pr
     member_client,
     reload_nginx,
     say,
+    spread_members,
 )
 
 STATIC_COPY = "/static/bench/teaching-upward.html"  # the essay's bytes, as a file on disk
@@ -100,24 +104,30 @@ function response(status, headers, body)
 end
 """
 # Mixed load: each request is a GET of one of the reads (no cookie: the micro-cache) or,
-# WRITE_SHARE of them, a POST of a new message in the demo pairing as its senior or
-# junior (their session cookie and CSRF token; every connection shares them).
+# WRITE_SHARE of them, a POST of a new message by a member picked at random from the
+# table (session cookie, CSRF token, their pairing's messages URL): both members of
+# each of the pairings made for the run. Args: tag, share, count, count triples, reads.
 MIXED_LUA = r"""
-local path, tag, share, reads, members
+local tag, share, reads, members
 local n = 0
 function init(args)
-  path, tag, share = args[1], args[2], tonumber(args[3])
-  members = {{args[4], args[5]}, {args[6], args[7]}}
+  tag, share = args[1], tonumber(args[2])
+  local count = tonumber(args[3])
+  members = {}
+  for i = 0, count - 1 do
+    local k = 4 + 3 * i
+    table.insert(members, {args[k], args[k + 1], "/pairings/" .. args[k + 2] .. "/messages"})
+  end
   reads = {}
-  for i = 8, #args do table.insert(reads, args[i]) end
+  for i = 4 + 3 * count, #args do table.insert(reads, args[i]) end
   math.randomseed(id * 7919 + os.time())
 end
 function request()
   n = n + 1
   if math.random() < share then
-    local m = members[math.random(2)]
+    local m = members[math.random(#members)]
     local body = "csrf_token=" .. m[2] .. "&body=" .. tag .. "-" .. id .. "-" .. n
-    return wrk.format("POST", path, {["Cookie"] = m[1],
+    return wrk.format("POST", m[3], {["Cookie"] = m[1],
       ["Content-Type"] = "application/x-www-form-urlencoded"}, body)
   end
   return wrk.format("GET", reads[math.random(#reads)])
@@ -238,6 +248,17 @@ def verdict(ratio: float, target: float) -> str:
 # --------------------------------------------------------------------------- figures
 
 
+def cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of all CPUs together, from /proc/stat."""
+    fields = [int(n) for n in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy(before: tuple[int, int], after: tuple[int, int]) -> float:
+    return (after[0] - before[0]) / max(1, after[1] - before[1])
+
+
 def get(port: int, path: str, headers: dict[str, str]) -> tuple[int, dict, bytes]:
     conn = HTTPConnection(HOST, port, timeout=10)
     try:
@@ -337,27 +358,34 @@ def signed_in(stack: Stack, wrk: Wrk, opts, out: dict) -> None:
 
 def mixed(stack: Stack, wrk: Wrk, opts, out: dict) -> None:
     ngx = stack.ports["nginx"]
-    writes = f"/pairings/{stack.pairing}/messages"
-    members = []
-    for email in (stack.senior, stack.junior):
-        client = member_client(stack, ngx, email)
+    started = time.monotonic()
+    spread = spread_members(stack)
+    members = [str(len(spread))]
+    for jar, token, pairing in spread:
         members += [
-            "; ".join(f"{k}={v}" for k, v in client.jar.items()),
-            urllib.parse.quote(client.token, safe=""),
+            "; ".join(f"{k}={v}" for k, v in jar.items()),
+            urllib.parse.quote(token, safe=""),
+            str(pairing),
         ]
+    say(f"{len(spread)} members signed in in {time.monotonic() - started:.1f} s")
+    ids = [p for p, _, _ in stack.pairings]
     print(
         f"\n3. mixed load through nginx, both hosts: each request is a GET of one of "
         f"{', '.join(MIXED_READS)} (anonymous, Accept-Encoding: gzip), or, "
-        f"{WRITE_SHARE:.0%} of them, a POST of a new message in the demo pairing #"
-        f"{stack.pairing} as its senior or junior (session cookie + CSRF token);\n   "
+        f"{WRITE_SHARE:.0%} of them, a POST of a new message by one of {len(spread)} "
+        f"members, picked at random, in their own pairing (#{min(ids)}-#{max(ids)}, "
+        f"{len(ids)} pairings of two; session cookie + CSRF token);\n   "
         f"{opts.seconds} s per step, one run each; latencies are of all requests together "
         "(wrk does not split them);\n   writes = POSTs answered 303, stored = their messages "
-        "in the database (a POST in flight when a step ends is stored, not counted)"
+        "in the database (a POST in flight when a step ends is stored, not counted), "
+        "pairings = how many got one, CPU busy = all the machine's CPUs over the step "
+        "(/proc/stat: anything else running counts too)"
     )
     steps = [int(c) for c in opts.steps.split(",")]
     tag = f"bs-{secrets.token_hex(3)}"
 
     def run(connections: int, seconds: int, step_tag: str) -> dict:
+        before = cpu_times()
         result = wrk.run(
             ngx,
             "/",
@@ -365,18 +393,20 @@ def mixed(stack: Stack, wrk: Wrk, opts, out: dict) -> None:
             seconds,
             {"Accept-Encoding": "gzip"},
             script="mixed",
-            args=(writes, step_tag, str(WRITE_SHARE), *members, *MIXED_READS),
+            args=(step_tag, str(WRITE_SHARE), *members, *MIXED_READS),
             expect=(200, 303),
         )
-        result["stored"] = stack.sql(
-            "SELECT count(*) FROM pairing_messages WHERE body LIKE %s", (step_tag + "-%",)
-        )[0][0]
+        result["cpu"] = busy(before, cpu_times())
+        result["stored"], result["pairings"] = stack.sql(
+            "SELECT count(*), count(DISTINCT pairing_id) FROM pairing_messages WHERE body LIKE %s",
+            (step_tag + "-%",),
+        )[0]
         return result
 
     run(steps[0], 1, f"{tag}-warmup")
     print(
         f"{'connections':>11} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} "
-        f"{'writes':>7} {'stored':>7}  statuses"
+        f"{'writes':>7} {'stored':>7} {'pairings':>8} {'CPU busy':>8}  statuses"
     )
     results = []
     for connections in steps:
@@ -385,14 +415,17 @@ def mixed(stack: Stack, wrk: Wrk, opts, out: dict) -> None:
         codes = ", ".join(f"{k}: {v}" for k, v in sorted(r["statuses"].items()))
         print(
             f"{connections:>11} {r['rps']:>8.0f} {r['p50']:>7.1f} {r['p99']:>7.1f} "
-            f"{r['errors']:>6} {r['statuses'].get(303, 0):>7} {r['stored']:>7}  {codes}"
+            f"{r['errors']:>6} {r['statuses'].get(303, 0):>7} {r['stored']:>7} "
+            f"{r['pairings']:>8} {r['cpu']:>7.0%}  {codes}"
         )
     best = max(r["rps"] for r in results)
     plateau = next(r for r in results if r["rps"] >= best / (1 + PLATEAU_GAIN))
     errors = sum(r["errors"] for r in results)
     lost = sum(max(0, r["statuses"].get(303, 0) - r["stored"]) for r in results)
     print(
-        f"plateau: {plateau['rps']:.0f} req/s from {plateau['connections']} connections "
+        f"plateau on this machine (wrk, nginx, both hosts, PostgreSQL on "
+        f"{len(os.sched_getaffinity(0))} CPUs): "
+        f"{plateau['rps']:.0f} req/s from {plateau['connections']} connections "
         f"(the first step within {PLATEAU_GAIN:.0%} of the best, {best:.0f}), p99 there "
         f"{plateau['p99']:.1f} ms; errors over all steps {errors} (target 0: "
         f"{'PASS' if errors == 0 else 'short of the target'}); acknowledged writes "
@@ -408,6 +441,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32, help="figure 1 (32)")
     parser.add_argument("--signed-in-connections", type=int, default=4, help="figure 2 (4)")
     parser.add_argument("--steps", default="4,8,16,32,64", help="figure 3's connections")
+    parser.add_argument(
+        "--pairings", type=int, default=32, help="figure 3's writes spread over (32)"
+    )
     cpus = sorted(os.sched_getaffinity(0))
     parser.add_argument(
         "--cpu", default=str(cpus[-1]), help=f"pin wrk to this CPU, or none ({cpus[-1]})"
@@ -415,6 +451,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (1)")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     opts = parser.parse_args()
+    if opts.pairings < 1:
+        parser.error("--pairings: at least 1")
     if os.geteuid() != 0:
         print("bench/stack.py needs root (nginx, and runuser for PostgreSQL).", file=sys.stderr)
         return 2
@@ -427,7 +465,7 @@ def main() -> int:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, on_signal)
-    stack = Stack("bench-stack")
+    stack = Stack("bench-stack", pairings=opts.pairings)
     out: dict = {}
     code = 0
     try:

@@ -6,6 +6,11 @@ deploy/nginx/portal-http.conf and portal-server.conf (only paths and ports chang
 Redis on 127.0.0.1:6379 (database 13, flushed); `Client`, `Load` and the helpers below
 talk to it. Imported by scripts/prod-check and bench/stack.py. Needs root (nginx,
 runuser postgres).
+
+`Stack(pairings=N)` also makes N pairings of two new members each (`make_pairings`,
+run as `python scripts/prodstack.py pairings N PASSWORD` in an app context, while the
+hosts start), so that a load's member writes can spread over many pairings
+(`spread_members`) instead of queueing on the demo pairing's row.
 """
 
 # ruff: noqa: S603, S607 (it runs the system's nginx, PostgreSQL and apt-get by name)
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import os
 import re
 import secrets
@@ -20,10 +26,12 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from http.client import HTTPConnection, HTTPException, RemoteDisconnected
 from pathlib import Path
 
@@ -155,8 +163,11 @@ def pct(values: list[float], q: float) -> float:
 
 
 class Stack:
-    def __init__(self, name: str = "prod-check") -> None:
+    def __init__(self, name: str = "prod-check", pairings: int = 0) -> None:
         self.name = name  # of the temp dirs
+        self.pairings_wanted = pairings
+        self.pairings: list[tuple[int, str, str]] = []  # (id, senior, junior): make_pairings
+        self.spread: list[tuple[dict, str, int]] = []  # spread_members' sessions
         self.tmp = Path(tempfile.mkdtemp(prefix=f"{name}-"))
         self.procs: dict[str, subprocess.Popen] = {}
         self.pg_dir: Path | None = None
@@ -269,8 +280,9 @@ class Stack:
                 "WORKER_POLL_SECONDS": "1",
                 "WEB_CONCURRENCY": "2",
                 "LOG_LEVEL": "WARNING",
-                # The member writes of this check (a few hundred messages in one pairing)
-                # would spend a person's hourly budget; every other limit stays as shipped.
+                # The member writes of these runs (a few hundred messages in the demo
+                # pairing; in bench/stack.py tens a member in a minute) would spend a
+                # person's hourly budget; every other limit stays as shipped.
                 "RATELIMIT_MESSAGES": "100000 per hour",
             }
         )
@@ -410,10 +422,33 @@ http {{
         found = re.search(r"/pairings/(\d+) \(sign in as (\S+) or (\S+)\)", demo)
         self.pairing, self.senior, self.junior = int(found[1]), found[2], found[3]
         self.password = re.search(r"password: (.+)", demo)[1].strip()
-        for name in ("a", "b"):
-            self.start_host(name)
-            self.spawn(f"worker-{name}", [str(BIN / "flask"), "--app", "wsgi", "worker"])
-        self.start_nginx()
+        maker = None
+        if self.pairings_wanted:  # made while the hosts start
+            maker = subprocess.Popen(
+                [str(BIN / "python"), __file__, "pairings", str(self.pairings_wanted)],
+                cwd=ROOT,
+                env=self.env(PRODSTACK_PASSWORD=self.password),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        try:
+            for name in ("a", "b"):
+                self.start_host(name)
+                self.spawn(f"worker-{name}", [str(BIN / "flask"), "--app", "wsgi", "worker"])
+            self.start_nginx()
+        finally:
+            if maker:
+                try:
+                    out, err = maker.communicate(timeout=300)
+                except subprocess.TimeoutExpired:
+                    maker.kill()
+                    raise
+        if maker:
+            found = re.search(r"^PAIRINGS (.+)$", out, re.M)
+            if maker.returncode != 0 or not found:
+                raise RuntimeError(f"making {self.pairings_wanted} pairings failed:\n{out}{err}")
+            self.pairings = [tuple(p) for p in json.loads(found[1])]
 
     def cleanup(self) -> None:
         for name in list(self.procs):
@@ -504,13 +539,14 @@ class Load:
 
 
 def writer(stack: Stack, tag: str, acked: list):
-    """Member writes: a message in the demo pairing, each with its own text; the
-    text is recorded once the portal answered 303 (the write is acknowledged)."""
+    """Member writes: a message in the client's pairing (the demo pairing unless the
+    client says another), each with its own text; the text is recorded once the
+    portal answered 303 (the write is acknowledged)."""
     counter = iter(range(10**9))
-    path = f"/pairings/{stack.pairing}/messages"
 
     def work(client: Client):
         body = f"{tag}-{secrets.token_hex(3)}-{next(counter)}"
+        path = f"/pairings/{getattr(client, 'pairing', stack.pairing)}/messages"
         status, seconds = timed(client, "POST", path, {"csrf_token": client.token, "body": body})
         if status == 303:
             acked.append((time.monotonic(), body))
@@ -534,12 +570,43 @@ def member_client(stack: Stack, port: int, email: str) -> Client:
     client = Client(port, dict(jar))
     client.frozen = True
     client.token = token
+    client.pairing = stack.pairing
     return client
 
 
 def pairing_members(stack: Stack, port: int):
     emails = [stack.senior, stack.junior]
     return lambda i: member_client(stack, port, emails[i % 2])
+
+
+def spread_members(stack: Stack) -> list[tuple[dict, str, int]]:
+    """(session cookies, CSRF token, pairing id) of both members of each pairing
+    `Stack(pairings=N)` made, each signed in once (cached on the stack). Each signs in
+    straight to a host, alternating A and B, from an address of its own in
+    X-Forwarded-For (PROXY_COUNT=1): through nginx all would share its one address and
+    RATELIMIT_SIGN_IN, which stays as shipped, allows 20 a minute."""
+    if stack.spread or not stack.pairings:
+        return stack.spread
+    people = [
+        (email, pairing) for pairing, senior, junior in stack.pairings for email in (senior, junior)
+    ]
+
+    def sign_in(numbered):
+        n, (email, pairing) = numbered
+        address = f"198.18.{n // 250}.{n % 250 + 1}"  # RFC 2544's benchmarking range
+        port = stack.ports["ab"[n % 2]]
+        client = Client(port, headers={"X-Forwarded-For": address})
+        try:
+            if client.sign_in(email, stack.password) != 303:
+                raise RuntimeError(f"could not sign in as {email}")
+            token = client.csrf(f"/pairings/{pairing}")
+            return dict(client.jar), token, pairing
+        finally:
+            client.close()
+
+    with ThreadPoolExecutor(4) as pool:
+        stack.spread = list(pool.map(sign_in, enumerate(people)))
+    return stack.spread
 
 
 def errors(records, kind=None) -> int:
@@ -573,3 +640,63 @@ def children(pid: int) -> set[int]:
             if int(fields[1]) == pid and fields[0] != "Z":
                 found.add(int(stat.parent.name))
     return found
+
+
+# --------------------------------------------------------------------------- pairings
+
+
+def make_pairings(count: int, password: str) -> list[tuple[int, str, str]]:
+    """`count` pairings, each of two new members, made through the portal's services
+    as members would (call inside an app context): both join and confirm their
+    email, the senior posts a request, the junior answers, the senior accepts. Their
+    addresses are on the demo's domain, and the mail this queued is dropped as the
+    demo's is. [(pairing id, senior's email, junior's email)]."""
+    from portal.board import services as board
+    from portal.board.demo import DOMAIN, drop_demo_mail
+    from portal.members import services as members
+    from portal.pairings import services as pairings
+
+    def join(name: str, role: str, teach: list[str], learn: list[str]):
+        email = f"{name.lower().replace(' ', '-')}@{DOMAIN}"
+        joined = members.join(
+            name=name,
+            email=email,
+            password=password,
+            role=role,
+            can_teach=teach,
+            wants_to_learn=learn,
+            city="Pune",
+        )
+        if joined.member is None:
+            raise RuntimeError(f"{email} already has an account: not a fresh database")
+        member, _session = members.confirm_email(members.verify_token(joined.member))
+        return member
+
+    made = []
+    for n in range(1, count + 1):
+        senior = join(f"Load Senior {n}", "senior", ["banking"], ["chatgpt"])
+        junior = join(f"Load Junior {n}", "junior", ["chatgpt"], ["banking"])
+        request = board.post_request(
+            senior,
+            board.RequestInput(
+                kind="seeking",
+                title=f"ChatGPT for my weekly reports ({n})",
+                tool="ChatGPT",
+                description="I want to use it on my own work; in return, how a branch is run.",
+            ),
+        )
+        answer = board.answer_request(junior, request, "I use it every day; evenings suit me.")
+        pairing = pairings.accept_answer(senior, request, answer).pairing
+        made.append((pairing.id, senior.email, junior.email))
+    drop_demo_mail()
+    return made
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["pairings"]:
+    # Stack.start() runs this with the hosts' environment: the checkout's wsgi app.
+    sys.path.insert(0, str(ROOT))
+    from wsgi import app
+
+    with app.app_context():
+        made = make_pairings(int(sys.argv[2]), os.environ["PRODSTACK_PASSWORD"])
+    print("PAIRINGS " + json.dumps(made), flush=True)
