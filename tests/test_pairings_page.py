@@ -29,7 +29,7 @@ def test_each_section_is_given_everything_its_template_reads(app, section):
 
 
 def test_the_whole_page_is_given_everything_it_reads(app):
-    read = _names(app.jinja_env, "pairings/pairing.html", set())
+    read = _names(app.jinja_env, "pairings/_page.html", set())
     page_names = {n for n in read if n in EVERYTHING}
     assert page_names <= set(EVERYTHING)
     assert {"quarters", "sessions_by_quarter", "message_form"} <= page_names

@@ -6,6 +6,9 @@ from __future__ import annotations
 from collections import Counter
 from functools import cached_property
 
+from flask import render_template
+from markupsafe import Markup
+
 from portal.clock import local_date, today_for
 from portal.pairings import services
 from portal.pairings.forms import (
@@ -20,6 +23,7 @@ from portal.pairings.forms import (
     SharingForm,
 )
 from portal.pairings.models import Pairing
+from portal.pairings.page_cache import render_kept
 from portal.tools import catalogue
 
 # Each section of the page: its partial, and what that partial (with its includes)
@@ -78,6 +82,23 @@ EVERYTHING = (
     "tools",
 )
 
+# The forms: made from the rest of the page (what is saved, the agenda, today), so the
+# page's cache keys on the rest (DATA) and builds them only to render.
+FORMS = (
+    "goal_form",
+    "item_form",
+    "item_forms",
+    "move_form",
+    "session_form",
+    "edit_forms",
+    "reflection_form",
+    "end_form",
+    "renew_form",
+    "message_form",
+    "sharing_form",
+)
+DATA = tuple(name for name in EVERYTHING if name not in FORMS)
+
 
 def session_form(items, viewer, entry=None, bound: bool = False) -> SessionForm:
     """The form to log a session (entry None) or to correct one; `bound` reads the POST."""
@@ -121,6 +142,17 @@ class PairingPage:
     def section(self, name: str, **given) -> tuple[str, dict]:
         template, names = SECTIONS[name]
         return template, self.context(names, **given)
+
+    def main(self, **given) -> Markup:
+        """The main part (pairings/_page.html), kept for what it is made of (see
+        page_cache); with `given` (forms with errors), rendered afresh."""
+
+        def render() -> str:
+            return render_template("pairings/_page.html", **self.context(**given))
+
+        if given:
+            return Markup(render())  # noqa: S704 - a rendered template
+        return render_kept(self, render)
 
     # --- the pairing and who is looking -------------------------------------------------
 
@@ -184,7 +216,9 @@ class PairingPage:
         """When reflecting on the quarter under way stops being early (members only)."""
         if not self.can_change or self.current is None or self.current.is_complete:
             return None
-        return services.reflection_window(self.current, self.viewer)
+        # The whole page has loaded the log already: counting it saves a query.
+        counted = self.sessions_by_quarter[self.current.id] if "entries" in self.__dict__ else None
+        return services.reflection_window(self.current, self.viewer, counted)
 
     @cached_property
     def messages(self):

@@ -84,7 +84,8 @@ def answer(pairing: Pairing, section: str, message: str | None = None, status: i
             body += _section(page, "quarter", oob=True)
             body += _section(page, "sessions", oob=True)
         return body, status
-    return render_template("pairings/pairing.html", **page.context(**given)), status
+    main = page.main(**given)
+    return render_template("pairings/pairing.html", pairing=pairing, main=main), status
 
 
 @bp.get("/pairings/")
@@ -104,7 +105,8 @@ def pairing(pairing_id: int):
     found = load(pairing_id)
     if found.side_of(current_user.id):
         services.mark_seen(found, current_user)
-    return render_template("pairings/pairing.html", **PairingPage(found, current_user).context())
+    main = PairingPage(found, current_user).main()
+    return render_template("pairings/pairing.html", pairing=found, main=main)
 
 
 @bp.post("/pairings/<int:pairing_id>/goals/<side>")

@@ -78,11 +78,15 @@ def _ordinal(n: int) -> str:
     return {1: "first", 2: "second", 3: "third", 4: "fourth"}.get(n, f"{n}th")
 
 
-def reflection_window(quarter: Quarter, member: Member) -> ReflectionWindow:
+def reflection_window(
+    quarter: Quarter, member: Member, sessions: int | None = None
+) -> ReflectionWindow:
+    """`sessions`: the quarter's number of sessions, if the caller has counted them."""
     began = local_date(quarter.started_at, member)
-    sessions = db.session.scalar(
-        sa.select(sa.func.count()).where(SessionEntry.quarter_id == quarter.id)
-    )
+    if sessions is None:
+        sessions = db.session.scalar(
+            sa.select(sa.func.count()).where(SessionEntry.quarter_id == quarter.id)
+        )
     return ReflectionWindow(
         opens_on=began + timedelta(days=QUARTER_DAYS - LAST_MONTH_DAYS),
         ends_around=began + timedelta(days=QUARTER_DAYS),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import sqlalchemy as sa
 
 from portal.domain import Conflict
@@ -10,6 +12,7 @@ from portal.members.models import Member
 from portal.moderation import is_staff
 from portal.notifications.services import mark_read_under
 from portal.pairings.models import AgendaItem, Message, Pairing, Quarter, Reflection, SessionEntry
+from portal.tools import Tool
 
 
 def can_view(pairing: Pairing, member: Member) -> bool:
@@ -69,7 +72,10 @@ def reflections(quarter_ids: list[int]) -> dict[int, dict[int, Reflection]]:
     return found
 
 
-def messages(pairing: Pairing, limit: int = 100) -> list[Message]:
+MESSAGES_SHOWN = 100  # the pairing page shows the latest 100 messages
+
+
+def messages(pairing: Pairing, limit: int = MESSAGES_SHOWN) -> list[Message]:
     latest = list(
         db.session.scalars(
             sa.select(Message)
@@ -79,6 +85,64 @@ def messages(pairing: Pairing, limit: int = 100) -> list[Message]:
         )
     )
     return latest[::-1]
+
+
+@cache
+def _page_statements() -> tuple:
+    """page_rows's SELECTs, built once (`pairing` is bound when they run)."""
+    pairing_id = sa.bindparam("pairing")
+    quarter_ids = sa.select(Quarter.id).where(Quarter.pairing_id == pairing_id)
+    return (
+        sa.select(Quarter.__table__)
+        .where(Quarter.pairing_id == pairing_id)
+        .order_by(Quarter.number),
+        sa.select(AgendaItem.__table__)
+        .where(AgendaItem.quarter_id.in_(quarter_ids))
+        .order_by(AgendaItem.quarter_id, AgendaItem.position, AgendaItem.id),
+        sa.select(SessionEntry.__table__)
+        .where(SessionEntry.pairing_id == pairing_id)
+        .order_by(SessionEntry.held_on.desc(), SessionEntry.id.desc()),
+        sa.select(Reflection.__table__)
+        .where(Reflection.quarter_id.in_(quarter_ids))
+        .order_by(Reflection.id),
+        sa.select(Message.__table__)
+        .where(Message.pairing_id == pairing_id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(MESSAGES_SHOWN),
+        sa.select(Tool.__table__)
+        .where(
+            sa.or_(
+                Tool.curated,
+                Tool.id.in_(sa.select(Quarter.tool_id).where(Quarter.pairing_id == pairing_id)),
+            )
+        )
+        .order_by(Tool.id),
+    )
+
+
+def page_rows(pairing: Pairing) -> tuple[list[tuple], ...]:
+    """The rows the pairing page shows, as plain tuples of every column (much cheaper
+    than objects): the rows of quarters(), agenda(), sessions(), reflections() and
+    messages(), in the page's order; the tools of its quarters with the catalogue's;
+    and the rows of any message's author who is not one of the pairing's two members
+    (none, as messages are posted; the pairing's members are the page's own to read).
+    The page's cache keys on them (pairings/page.py builds the same from its objects)."""
+    connection = db.session.connection()  # the session's transaction, without the ORM
+
+    def rows(statement, **values) -> list[tuple]:
+        return [tuple(row) for row in connection.execute(statement, values)]
+
+    quarters, items, entries, reflections, latest, tools = (
+        rows(statement, pairing=pairing.id) for statement in _page_statements()
+    )
+    author = Message.__table__.columns.keys().index("author_id")
+    others = {row[author] for row in latest} - {pairing.senior_id, pairing.junior_id}
+    authors = (
+        rows(sa.select(Member.__table__).where(Member.id.in_(others)).order_by(Member.id))
+        if others
+        else []
+    )
+    return quarters, items, entries, reflections, latest[::-1], authors, tools
 
 
 def pairings_of(member: Member) -> list[Pairing]:
