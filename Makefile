@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test setup setup-dev assets chromium redis lint bench bench-stack prod-check clean
+.PHONY: run test setup setup-dev assets icons chromium redis lint bench bench-stack prod-check clean
 
 run: setup assets
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi db upgrade
@@ -18,8 +18,8 @@ run: setup assets
 	BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) bash scripts/run-dev
 
 test: setup-dev assets chromium redis
-	$(BIN)/ruff check portal tests bench wsgi.py
-	$(BIN)/ruff format --check portal tests bench wsgi.py
+	$(BIN)/ruff check portal tests bench tools wsgi.py
+	$(BIN)/ruff format --check portal tests bench tools wsgi.py
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi essays check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
@@ -36,9 +36,21 @@ $(VENV)/.runtime: pyproject.toml constraints.txt | $(VENV)/bin/python
 
 $(VENV)/.dev: pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
-	touch $@ $(VENV)/.runtime
+	touch $@ $(VENV)/.runtime $(VENV)/.build
 
-assets: node_modules/.package-lock.json
+# brotli, for tools/precompress.py (the dev extra has it too).
+$(VENV)/.build: pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[build]"
+	touch $@
+
+# htmx from npm, then .gz and .br copies of our CSS/JS/SVG and htmx for nginx's
+# gzip_static/brotli_static (tools/precompress.py; not committed).
+assets: node_modules/.package-lock.json $(VENV)/.build
+	$(BIN)/python tools/precompress.py
+
+# The favicon and touch icons in portal/static/icons/ (committed): after changing the drawing.
+icons:
+	$(PYTHON) tools/icons.py
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
@@ -51,8 +63,8 @@ redis:
 	@bash scripts/ensure-redis
 
 lint: setup-dev
-	$(BIN)/ruff check portal tests bench wsgi.py
-	$(BIN)/ruff format --check portal tests bench wsgi.py
+	$(BIN)/ruff check portal tests bench tools wsgi.py
+	$(BIN)/ruff format --check portal tests bench tools wsgi.py
 
 # bench/README.md. `make bench`: gunicorn alone (SQLite), ratios to the cheapest route.
 # `make bench-stack` (root, about 3 min): issue 13's figures on prod-check's stack with wrk:

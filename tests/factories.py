@@ -9,14 +9,17 @@ from __future__ import annotations
 import secrets
 
 import sqlalchemy as sa
+from flask import url_for
 
 from portal.board import services as board
 from portal.board.models import PairingRequest
 from portal.clock import utcnow
+from portal.essays import snapshot, today
 from portal.extensions import db
 from portal.mail.models import OutboxMail
 from portal.members import services as members
 from portal.members.models import Member
+from portal.notifications.email import unsubscribe_url
 from portal.pairings import services as pairings
 from portal.pairings.models import Pairing
 
@@ -186,3 +189,76 @@ def make_message(app, pairing_id: int, author_id: int, body: str) -> int:
         found = db.session.get(Pairing, pairing_id)
         posted = pairings.post_message(found, db.session.get(Member, author_id), body)
         return posted.message.id
+
+
+# --- every page ---------------------------------------------------------------------------
+
+
+def _handle_of(member_id: int) -> str:
+    return db.session.get(Member, member_id).handle
+
+
+def route_examples(app, people: dict, site: str) -> dict[str, list[str]]:
+    """One real thing (or a few states of it) for every GET rule of the app that takes
+    arguments (`people` as conftest's fixture makes them), as URLs on `site`: for tests
+    that walk every page (test_no_anonymous_cookie, test_htmx_pages)."""
+    pairing_id = make_pairing(app, people["senior"], people["junior"])
+    open_request = make_request(app, people["senior"], title="Teach me ChatGPT")
+    answer = make_answer(app, open_request, people["third"])
+    closed_request = make_request(app, people["fourth"], title="Excel", kind="offering")
+    entry = log_entry(app, pairing_id, people["senior"])
+    message = make_message(app, pairing_id, people["junior"], "See you on Saturday.")
+    unverified = make_member(app, email="new@example.com", name="New", verified=False)
+    with app.app_context():
+        board.close_request(
+            db.session.get(Member, people["fourth"]), board.get_request(closed_request)
+        )
+        matched_request = db.session.get(Pairing, pairing_id).request_id
+        senior, junior = db.session.get(Member, people["senior"]), _handle_of(people["junior"])
+        essay = next(e for e in snapshot().published(today()) if e.tags)
+        with app.test_request_context(base_url=site):
+            return {
+                "/<any(about, guidelines, privacy):name>": [
+                    url_for("pages.page", name=name) for name in ("about", "guidelines", "privacy")
+                ],
+                "/essays/<slug>": [f"/essays/{essay.slug}"],
+                "/essays/authors/<author_slug>": [f"/essays/authors/{essay.author_slug}"],
+                "/essays/tags/<tag>": [f"/essays/tags/{essay.tags[0]}"],
+                # Open and answered, closed, and matched: each says something else at its end.
+                "/requests/<int:request_id>": [
+                    f"/requests/{open_request}",
+                    f"/requests/{closed_request}",
+                    f"/requests/{matched_request}",
+                ],
+                "/requests/<int:request_id>/pairing": [f"/requests/{matched_request}/pairing"],
+                "/requests/<int:item_id>/report": [f"/requests/{open_request}/report"],
+                "/answers/<int:item_id>/report": [f"/answers/{answer}/report"],
+                "/messages/<int:item_id>/report": [f"/messages/{message}/report"],
+                "/members/<handle>": [f"/members/{senior.handle}", f"/members/{junior}"],
+                "/members/<handle>/report": [f"/members/{senior.handle}/report"],
+                "/members/<handle>/taught-upward": [f"/members/{junior}/taught-upward"],
+                "/pairings/<int:pairing_id>": [f"/pairings/{pairing_id}"],
+                "/pairings/<int:pairing_id>/concern": [f"/pairings/{pairing_id}/concern"],
+                "/pairings/<int:pairing_id>/sessions/<int:entry_id>/edit": [
+                    f"/pairings/{pairing_id}/sessions/{entry}/edit"
+                ],
+                "/admin/dashboard/<table>.csv": ["/admin/dashboard/members.csv"],
+                # Links from emails, live (dead ones: test_dead_links_from_emails_...).
+                "/login/link/<token>": [
+                    url_for("members.sign_in_link", token=members.sign_in_token(senior)),
+                ],
+                "/reset/<token>": [
+                    url_for("members.reset_password", token=members.reset_token(senior))
+                ],
+                "/verify/<token>": [
+                    url_for(
+                        "members.confirm_email",
+                        token=members.verify_token(db.session.get(Member, unverified)),
+                    ),
+                ],
+                "/unsubscribe/<token>": [
+                    unsubscribe_url(senior, "answers").removeprefix(app.config["SITE_URL"])
+                ],
+                "/static/<path:filename>": [url_for("static", filename="css/portal.css")],
+                "/vendor/htmx/<path:filename>": [url_for("vendor.static", filename="htmx.min.js")],
+            }

@@ -30,6 +30,7 @@ PUBLIC_RULES = {
     "/metrics",  # only for a scraper on this machine, straight to the app
     "/static/<path:filename>",
     "/vendor/htmx/<path:filename>",
+    "/favicon.ico",
     "/join",
     "/join/welcome",
     "/join/check-email",

@@ -13,14 +13,6 @@ from __future__ import annotations
 
 from flask import url_for
 
-from portal.board import services as board
-from portal.essays import snapshot, today
-from portal.extensions import db
-from portal.members import services as members
-from portal.members.models import Member
-from portal.notifications.email import unsubscribe_url
-from portal.pairings.models import Pairing
-
 from . import factories
 from .helpers import HTMX, JUNIOR, PASSWORD, csrf_field, text
 
@@ -37,74 +29,6 @@ SETS_A_COOKIE = {
     "/reset/<token>": "a live reset link's new-password form",
     "/verify/<token>": "a live confirmation link's button",
 }
-
-
-def _handle(member_id: int) -> str:
-    return db.session.get(Member, member_id).handle
-
-
-def _examples(app, people) -> dict[str, list[str]]:
-    """One real thing (or a few states of it) for every GET rule that takes arguments."""
-    pairing_id = factories.make_pairing(app, people["senior"], people["junior"])
-    open_request = factories.make_request(app, people["senior"], title="Teach me ChatGPT")
-    answer = factories.make_answer(app, open_request, people["third"])
-    closed_request = factories.make_request(app, people["fourth"], title="Excel", kind="offering")
-    entry = factories.log_entry(app, pairing_id, people["senior"])
-    message = factories.make_message(app, pairing_id, people["junior"], "See you on Saturday.")
-    unverified = factories.make_member(app, email="new@example.com", name="New", verified=False)
-    with app.app_context():
-        board.close_request(
-            db.session.get(Member, people["fourth"]), board.get_request(closed_request)
-        )
-        matched_request = db.session.get(Pairing, pairing_id).request_id
-        senior, junior = db.session.get(Member, people["senior"]), _handle(people["junior"])
-        essay = next(e for e in snapshot().published(today()) if e.tags)
-        with app.test_request_context(base_url=SITE):
-            return {
-                "/<any(about, guidelines, privacy):name>": [
-                    url_for("pages.page", name=name) for name in ("about", "guidelines", "privacy")
-                ],
-                "/essays/<slug>": [f"/essays/{essay.slug}"],
-                "/essays/authors/<author_slug>": [f"/essays/authors/{essay.author_slug}"],
-                "/essays/tags/<tag>": [f"/essays/tags/{essay.tags[0]}"],
-                # Open and answered, closed, and matched: each says something else at its end.
-                "/requests/<int:request_id>": [
-                    f"/requests/{open_request}",
-                    f"/requests/{closed_request}",
-                    f"/requests/{matched_request}",
-                ],
-                "/requests/<int:request_id>/pairing": [f"/requests/{matched_request}/pairing"],
-                "/requests/<int:item_id>/report": [f"/requests/{open_request}/report"],
-                "/answers/<int:item_id>/report": [f"/answers/{answer}/report"],
-                "/messages/<int:item_id>/report": [f"/messages/{message}/report"],
-                "/members/<handle>": [f"/members/{senior.handle}", f"/members/{junior}"],
-                "/members/<handle>/report": [f"/members/{senior.handle}/report"],
-                "/members/<handle>/taught-upward": [f"/members/{junior}/taught-upward"],
-                "/pairings/<int:pairing_id>": [f"/pairings/{pairing_id}"],
-                "/pairings/<int:pairing_id>/concern": [f"/pairings/{pairing_id}/concern"],
-                "/pairings/<int:pairing_id>/sessions/<int:entry_id>/edit": [
-                    f"/pairings/{pairing_id}/sessions/{entry}/edit"
-                ],
-                "/admin/dashboard/<table>.csv": ["/admin/dashboard/members.csv"],
-                # Links from emails, live (dead ones: test_dead_links_from_emails_...).
-                "/login/link/<token>": [
-                    url_for("members.sign_in_link", token=members.sign_in_token(senior)),
-                ],
-                "/reset/<token>": [
-                    url_for("members.reset_password", token=members.reset_token(senior))
-                ],
-                "/verify/<token>": [
-                    url_for(
-                        "members.confirm_email",
-                        token=members.verify_token(db.session.get(Member, unverified)),
-                    ),
-                ],
-                "/unsubscribe/<token>": [
-                    unsubscribe_url(senior, "answers").removeprefix(app.config["SITE_URL"])
-                ],
-                "/static/<path:filename>": [url_for("static", filename="css/portal.css")],
-                "/vendor/htmx/<path:filename>": [url_for("vendor.static", filename="htmx.min.js")],
-            }
 
 
 def _walk(app, examples) -> dict[str, list[tuple[str, object]]]:
@@ -129,7 +53,7 @@ def _walk(app, examples) -> dict[str, list[tuple[str, object]]]:
 
 def test_no_route_gives_an_anonymous_reader_a_cookie(app, people, production_app):
     site = production_app()
-    examples = _examples(app, people)
+    examples = factories.route_examples(app, people, SITE)
     seen = _walk(site, examples)
 
     get_rules = {r.rule for r in site.url_map.iter_rules() if "GET" in r.methods}

@@ -82,7 +82,7 @@ def test_the_same_session_posted_twice_is_logged_once(app, pair, as_member):
 
 def test_every_htmx_form_disables_its_button_while_it_is_sent(client):
     """Issue 11, item 17: a double click sent two posts; htmx now disables the button."""
-    page = text(client.get("/"))
+    page = text(client.get("/requests/"))  # a page that uses htmx (test_htmx_pages.py)
     assert "<body hx-disabled-elt=\"find button[type='submit']\"" in page
 
 

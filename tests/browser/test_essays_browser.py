@@ -16,7 +16,8 @@ DESKTOP = {"width": 1280, "height": 800}
 
 def test_javascript_setting_applies(page: Page, js_enabled):
     # page.evaluate runs through the driver, so it works even when the page's own scripts can't.
-    page.goto(f"/essays/{ESSAY}")
+    # The board uses htmx (an essay loads no script: test_appearance_browser.py).
+    page.goto("/requests/")
     htmx = page.evaluate("typeof window.htmx")
     assert htmx == ("object" if js_enabled else "undefined")
 
