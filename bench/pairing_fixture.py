@@ -86,9 +86,9 @@ def build() -> dict:
     from markupsafe import escape
 
     from portal.board import services as board
+    from portal.board.demo import join_confirmed
     from portal.clock import utcnow
     from portal.extensions import db
-    from portal.members import services as members
     from portal.pairings import services as pairings
     from portal.pairings.models import (
         AgendaItem,
@@ -101,19 +101,7 @@ def build() -> dict:
     from portal.web.database import write_transaction
 
     def join(name: str, email: str, role: str, teach: list[str], learn: list[str]):
-        joined = members.join(
-            name=name,
-            email=email,
-            password=PASSWORD,
-            role=role,
-            can_teach=teach,
-            wants_to_learn=learn,
-            city="Pune",
-        )
-        if joined.member is None:
-            raise RuntimeError(f"{email} already has an account: not a fresh database")
-        member, _session = members.confirm_email(members.verify_token(joined.member))
-        return member
+        return join_confirmed(name, email, PASSWORD, role, teach, learn)
 
     senior = join(*SENIOR, "senior", ["banking"], ["chatgpt"])
     junior = join(*JUNIOR, "junior", ["chatgpt", "excel"], ["banking"])

@@ -652,25 +652,12 @@ def make_pairings(count: int, password: str) -> list[tuple[int, str, str]]:
     addresses are on the demo's domain, and the mail this queued is dropped as the
     demo's is. [(pairing id, senior's email, junior's email)]."""
     from portal.board import services as board
-    from portal.board.demo import DOMAIN, drop_demo_mail
-    from portal.members import services as members
+    from portal.board.demo import DOMAIN, drop_demo_mail, join_confirmed
     from portal.pairings import services as pairings
 
     def join(name: str, role: str, teach: list[str], learn: list[str]):
         email = f"{name.lower().replace(' ', '-')}@{DOMAIN}"
-        joined = members.join(
-            name=name,
-            email=email,
-            password=password,
-            role=role,
-            can_teach=teach,
-            wants_to_learn=learn,
-            city="Pune",
-        )
-        if joined.member is None:
-            raise RuntimeError(f"{email} already has an account: not a fresh database")
-        member, _session = members.confirm_email(members.verify_token(joined.member))
-        return member
+        return join_confirmed(name, email, password, role, teach, learn)
 
     made = []
     for n in range(1, count + 1):

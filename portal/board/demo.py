@@ -13,6 +13,7 @@ from portal.clock import end_of_quarter, utcnow
 from portal.extensions import db
 from portal.mail.models import WAITING, OutboxMail
 from portal.mail.models import Status as MailStatus
+from portal.members import services as members
 from portal.members.models import Member, MemberTag, Role
 from portal.members.passwords import hash_password
 from portal.tools import TOOLS, Tool
@@ -188,3 +189,24 @@ def drop_demo_mail() -> int:
             .where(OutboxMail.to_address.like(f"%@{DOMAIN}"), OutboxMail.status.in_(WAITING))
             .values(status=MailStatus.DROPPED, last_error="demo data")
         ).rowcount
+
+
+def join_confirmed(
+    name: str, email: str, password: str, role: str, teach: list[str], learn: list[str]
+) -> Member:
+    """A member who joined through the join service and confirmed their email, as a new
+    member does (the pairings the benchmark and prod-check make start from these).
+    Refuses an address that already has an account: the database must be fresh."""
+    joined = members.join(
+        name=name,
+        email=email,
+        password=password,
+        role=role,
+        can_teach=teach,
+        wants_to_learn=learn,
+        city="Pune",
+    )
+    if joined.member is None:
+        raise RuntimeError(f"{email} already has an account: not a fresh database")
+    member, _session = members.confirm_email(members.verify_token(joined.member))
+    return member

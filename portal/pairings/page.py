@@ -52,7 +52,9 @@ SECTIONS = {
     "agenda_choices": ("pairings/_agenda_choices.html", ("current", "can_change", "session_form")),
 }
 
-EVERYTHING = (
+# What the page shows (DATA), and its forms, made from the rest (what is saved, the
+# agenda, today): the page's cache keys on DATA and builds the forms only to render.
+DATA = (
     "pairing",
     "began_on",
     "today",
@@ -68,22 +70,8 @@ EVERYTHING = (
     "side",
     "partner",
     "can_change",
-    "goal_form",
-    "item_form",
-    "item_forms",
-    "move_form",
-    "session_form",
-    "edit_forms",
-    "reflection_form",
-    "end_form",
-    "renew_form",
-    "message_form",
-    "sharing_form",
     "tools",
 )
-
-# The forms: made from the rest of the page (what is saved, the agenda, today), so the
-# page's cache keys on the rest (DATA) and builds them only to render.
 FORMS = (
     "goal_form",
     "item_form",
@@ -97,7 +85,7 @@ FORMS = (
     "message_form",
     "sharing_form",
 )
-DATA = tuple(name for name in EVERYTHING if name not in FORMS)
+EVERYTHING = DATA + FORMS
 
 
 def session_form(items, viewer, entry=None, bound: bool = False) -> SessionForm:
