@@ -12,6 +12,8 @@ import json
 import re
 import socket
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -703,3 +705,26 @@ def edit_data(entry: int, **changes) -> dict:
     }
     data.update(changes)
     return {f"s{entry}-{key}": value for key, value in data.items()}
+
+
+# Transaction control, not queries: what the query-counting tests leave out.
+CONTROL_STATEMENTS = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
+
+
+@contextmanager
+def recorded_statements(app, skip: tuple[str, ...] = CONTROL_STATEMENTS) -> Iterator[list]:
+    """Every (statement, parameters) the app's engine runs inside the block, except
+    statements that start with one of `skip` (pass () to keep everything)."""
+    seen: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(skip):
+            seen.append((statement, parameters))
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)

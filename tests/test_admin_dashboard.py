@@ -31,6 +31,7 @@ from .helpers import (
     client_for,
     handle_of,
     make_app,
+    recorded_statements,
     set_columns,
     text,
     today_for,
@@ -350,18 +351,8 @@ def test_a_worker_may_keep_the_figures_for_a_while_but_never_the_csv(
 
 
 def count_queries(app, client, path: str = "/admin/") -> int:
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", before)
-    try:
+    with recorded_statements(app) as seen:
         response = client.get(path)
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", before)
     assert response.status_code == 200
     return len(seen)
 

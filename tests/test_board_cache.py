@@ -6,24 +6,13 @@ import sqlalchemy as sa
 
 from portal.extensions import db
 
-from .helpers import PASSWORD, sign_in
+from .helpers import PASSWORD, recorded_statements, sign_in
 
 
 def _count_queries(app, fn):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.startswith("BEGIN"):  # SQLite's transaction handling
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app) as seen:
         result = fn()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    return result, statements
+    return result, [statement for statement, _ in seen]
 
 
 def _post(client, title):

@@ -13,20 +13,17 @@ from __future__ import annotations
 
 import re
 import time
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 
-from .helpers import make_app, sign_in
+from .helpers import make_app, recorded_statements, sign_in
 
 MEMBERS = 2_000
 REQUESTS = 100_000
 ANSWERS_PER_REQUEST = 3.0  # demo.fill answers 0 to 2 x this many per request: ~300,000
 MIN_ANSWERS = 250_000
 MAX_QUERIES = 10  # per page view: a small bound that must not grow with the page
-
-CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -108,34 +105,11 @@ def scale(migrated):
         _delete_demo(app)
 
 
-@contextmanager
-def statements(app):
-    """Collect (statement, parameters) of every query the app's engine runs."""
-    from portal.extensions import db
-
-    seen: list[tuple[str, object]] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-
-
-def queries_of(seen) -> list[tuple[str, object]]:
-    return [(s, p) for s, p in seen if not s.lstrip().upper().startswith(CONTROL)]
-
-
 def get(app, client, url: str) -> tuple[str, list[tuple[str, object]]]:
-    with statements(app) as seen:
+    with recorded_statements(app) as seen:
         response = client.get(url)
     assert response.status_code == 200, url
-    return response.get_data(as_text=True), queries_of(seen)
+    return response.get_data(as_text=True), seen
 
 
 def cards(html: str) -> int:

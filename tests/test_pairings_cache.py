@@ -34,6 +34,7 @@ from .helpers import (
     csrf_field,
     hx_headers,
     make_app,
+    recorded_statements,
     set_columns,
     text,
     unescaped,
@@ -366,19 +367,9 @@ def test_a_kept_page_carries_the_token_of_the_session_that_reads_it(migrated, sm
 
 
 def statements_of(app, client, path: str) -> list[str]:
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app, skip=()) as seen:
         assert client.get(path).status_code == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    return seen
+    return [statement for statement, _ in seen]
 
 
 def test_the_page_runs_the_same_queries_however_long_the_pairing(app, pair, as_member):

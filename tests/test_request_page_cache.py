@@ -8,9 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-import sqlalchemy as sa
-
-from portal.extensions import db
 
 from .factories import make_answer, make_request
 from .helpers import (
@@ -22,6 +19,7 @@ from .helpers import (
     client_for,
     make_admin,
     make_app,
+    recorded_statements,
     text,
 )
 
@@ -30,20 +28,9 @@ MEERA_SAYS = "Happy to teach you on Sunday evenings, with your real board notes.
 
 
 def _count_queries(app, fn):
-    statements: list[str] = []
-
-    def record(conn, cursor, statement, *args):
-        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")):
-            statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
+    with recorded_statements(app) as seen:
         result = fn()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
-    return result, statements
+    return result, [statement for statement, _ in seen]
 
 
 @pytest.fixture
