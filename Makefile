@@ -8,8 +8,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# The Hindi catalogue: the .po is written by people (committed), the .mo compiled from it.
+PO     := portal/translations/hi/LC_MESSAGES/messages.po
+MO     := $(PO:.po=.mo)
 
-.PHONY: run test setup setup-dev assets icons chromium redis lint bench bench-stack prod-check clean
+.PHONY: run test setup setup-dev assets icons translations chromium redis lint bench bench-stack prod-check clean
 
 run: setup assets
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi db upgrade
@@ -23,8 +26,8 @@ test: setup-dev assets chromium redis
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi essays check
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-setup: $(VENV)/.runtime
-setup-dev: $(VENV)/.dev
+setup: $(VENV)/.runtime $(MO)
+setup-dev: $(VENV)/.dev $(MO)
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +45,22 @@ $(VENV)/.dev: pyproject.toml constraints.txt | $(VENV)/bin/python
 $(VENV)/.build: pyproject.toml constraints.txt | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[build]"
 	touch $@
+
+# The interface's catalogue, compiled (not committed): every make run, make test and
+# deploy (make setup) gets it from the committed .po.
+$(MO): $(PO) | $(VENV)/.runtime
+	$(BIN)/pybabel compile --statistics -d portal/translations
+	touch $@
+
+# After changing the interface's strings: collect them (babel.cfg) into messages.pot,
+# bring the Hindi .po up to date (new strings arrive empty: translate them; `make test`
+# fails until every one is), and compile it.
+translations: $(VENV)/.runtime
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		--no-location --sort-output --project=portal -o portal/translations/messages.pot portal
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-location \
+		-i portal/translations/messages.pot -d portal/translations
+	$(BIN)/pybabel compile -d portal/translations
 
 # htmx from npm, then .gz and .br copies of our CSS/JS/SVG and htmx for nginx's
 # gzip_static/brotli_static (tools/precompress.py; not committed).

@@ -91,6 +91,7 @@ def register_extensions(app: Flask) -> None:
 def register_web(app: Flask, *, production: bool) -> None:
     from portal.web.assets import register_assets
     from portal.web.errors import register_errors
+    from portal.web.i18n import register_i18n
     from portal.web.metrics import register_metrics
     from portal.web.numbers import IdConverter
     from portal.web.security import register_security
@@ -104,6 +105,7 @@ def register_web(app: Flask, *, production: bool) -> None:
     register_security(app, production=production)
     register_errors(app)
     register_assets(app)
+    register_i18n(app)
     register_templating(app)
     register_metrics(app)
 

@@ -222,6 +222,7 @@ def route_examples(app, people: dict, site: str) -> dict[str, list[str]]:
                     url_for("pages.page", name=name) for name in ("about", "guidelines", "privacy")
                 ],
                 "/essays/<slug>": [f"/essays/{essay.slug}"],
+                "/language/<lang>": ["/language/hi?next=/essays/", "/language/en"],
                 "/essays/authors/<author_slug>": [f"/essays/authors/{essay.author_slug}"],
                 "/essays/tags/<tag>": [f"/essays/tags/{essay.tags[0]}"],
                 # Open and answered, closed, and matched: each says something else at its end.

@@ -44,6 +44,7 @@ PUBLIC_RULES = {
     "/members/<handle>/taught-upward",  # a junior's shareable page (only agreed pairings)
     "/unsubscribe/<token>",  # the signed token in a notice email is the authority
     "/logout",
+    "/language/<lang>",  # the switch: a reader's cookie (its POST, a member's setting, needs one)
     "/requests/",  # the board: anyone may read it (posting, a POST here, asks to sign in)
     "/requests/<int:request_id>",
 }

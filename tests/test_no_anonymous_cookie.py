@@ -29,6 +29,9 @@ SETS_A_COOKIE = {
     "/reset/<token>": "a live reset link's new-password form",
     "/verify/<token>": "a live confirmation link's button",
 }
+# The language switch's link sets the `lang` cookie (and only that): the reader asked for
+# it. It carries no session, so caches still share pages with them (in that language).
+SETS_THE_LANGUAGE = {"/language/<lang>": "the language switch a reader followed"}
 
 
 def _walk(app, examples) -> dict[str, list[tuple[str, object]]]:
@@ -69,7 +72,11 @@ def test_no_route_gives_an_anonymous_reader_a_cookie(app, people, production_app
         for url, response in visits:
             if response.status_code >= 500:
                 broken.append(f"{url} -> {response.status_code}")
-            if rule in SETS_A_COOKIE:
+            if rule in SETS_THE_LANGUAGE:
+                assert response.status_code == 303, (url, response.status_code)
+                names = [c.split("=", 1)[0] for c in response.headers.getlist("Set-Cookie")]
+                assert names == ["lang"], (url, names)
+            elif rule in SETS_A_COOKIE:
                 # The list names only pages that need it (else it would hide a new one).
                 assert response.status_code == 200, (url, response.status_code)
                 names = [c.split("=", 1)[0] for c in response.headers.getlist("Set-Cookie")]

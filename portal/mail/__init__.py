@@ -23,10 +23,12 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext, ngettext
 
 from portal.clock import utcnow
 from portal.extensions import db
 from portal.mail.models import WAITING, OutboxMail, Status
+from portal.web.i18n import in_language
 
 
 @dataclass
@@ -100,6 +102,7 @@ def queue(
     template: str,
     *,
     member_id: int | None = None,
+    language: str | None = None,
     headers: dict[str, str] | None = None,
     dedupe_key: str | None = None,
     forget_address: bool = False,
@@ -107,10 +110,14 @@ def queue(
 ) -> OutboxMail | None:
     """Write one mail to the outbox in the caller's transaction (committed with it).
 
+    Subject and body are written in `language`, the recipient's ('en' or 'hi';
+    Member.locale): pass the subject as a lazy string (`lazy_gettext`).
     `member_id` names the member it is for (their queued mail is dropped if they
     leave); `dedupe_key` makes a second call with the same key write nothing (jobs);
     `forget_address` blanks the address once the mail has gone (a goodbye).
     """
+    with in_language(language):
+        subject, body = str(subject), render(template, **context)
     return _row(
         to,
         template,
@@ -118,7 +125,7 @@ def queue(
         dedupe_key,
         # Subjects quote what members typed: a line break there would break the header.
         subject=" ".join(subject.split())[:300],
-        body=render(template, **context),
+        body=body,
         headers=dict(headers or {}),
         data={"forget_address": True} if forget_address else {},
     )
@@ -163,13 +170,15 @@ def forget_member(member_id: int, email_key: str) -> None:
 
 
 def ago(moment) -> str:
-    """ "just now", "2 minutes ago", "3 hours ago", "2 days ago"."""
+    """ "just now", "2 minutes ago", "3 hours ago", "2 days ago" (in the interface's language)."""
     seconds = max(int((utcnow() - moment).total_seconds()), 0)
-    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    return "just now"
+    if seconds >= 86400:
+        return ngettext("%(num)d day ago", "%(num)d days ago", seconds // 86400)
+    if seconds >= 3600:
+        return ngettext("%(num)d hour ago", "%(num)d hours ago", seconds // 3600)
+    if seconds >= 60:
+        return ngettext("%(num)d minute ago", "%(num)d minutes ago", seconds // 60)
+    return gettext("just now")
 
 
 def latest(member_id: int, kind: str, to: str | None = None) -> OutboxMail | None:

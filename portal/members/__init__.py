@@ -6,4 +6,4 @@ from flask import Blueprint
 
 bp = Blueprint("members", __name__)
 
-from portal.members.routes import account, auth, blocking, join  # noqa: E402,F401  (routes register on bp)
+from portal.members.routes import account, auth, blocking, join, language  # noqa: E402,F401  (routes register on bp)

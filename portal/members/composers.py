@@ -4,10 +4,13 @@ sign-in link and the reset link. Each finds its member again and drops the mail
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 import portal.mail as mail
 from portal.extensions import db
 from portal.members import services
 from portal.members.models import Member
+from portal.web.i18n import in_language
 from portal.web.templating import absolute_url
 
 
@@ -33,12 +36,13 @@ def _verify(to: str, data: dict) -> mail.Composed:
     elif services.email_key(to) != member.email_key:
         raise mail.Drop("the member's address changed")
     token = services.verify_token(member, new, browser=data.get("browser"))
-    return mail.Composed(
-        "Please confirm your email address",
-        mail.render(
-            "verify", member=member, link=absolute_url("members.confirm_email", token=token)
-        ),
-    )
+    with in_language(member.locale):
+        return mail.Composed(
+            _("Please confirm your email address"),
+            mail.render(
+                "verify", member=member, link=absolute_url("members.confirm_email", token=token)
+            ),
+        )
 
 
 def _by_address(to: str) -> Member:
@@ -52,23 +56,25 @@ def _by_address(to: str) -> Member:
 def _sign_in(to: str, data: dict) -> mail.Composed:
     member = _by_address(to)
     token = services.sign_in_token(member)
-    return mail.Composed(
-        "Your sign-in link",
-        mail.render(
-            "sign_in", member=member, link=absolute_url("members.sign_in_link", token=token)
-        ),
-        to=member.email,
-    )
+    with in_language(member.locale):
+        return mail.Composed(
+            _("Your sign-in link"),
+            mail.render(
+                "sign_in", member=member, link=absolute_url("members.sign_in_link", token=token)
+            ),
+            to=member.email,
+        )
 
 
 @mail.composer("reset")
 def _reset(to: str, data: dict) -> mail.Composed:
     member = _by_address(to)
     token = services.reset_token(member)
-    return mail.Composed(
-        "Reset your password",
-        mail.render(
-            "reset", member=member, link=absolute_url("members.reset_password", token=token)
-        ),
-        to=member.email,
-    )
+    with in_language(member.locale):
+        return mail.Composed(
+            _("Reset your password"),
+            mail.render(
+                "reset", member=member, link=absolute_url("members.reset_password", token=token)
+            ),
+            to=member.email,
+        )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_babel import lazy_gettext as _l
+
 import portal.mail as mail
 from portal.clock import utcnow
 from portal.members.models import Member
@@ -41,9 +43,10 @@ def already_member(member: Member) -> None:
         return
     mail.queue(
         member.email,
-        "Someone tried to join with your email address",
+        _l("Someone tried to join with your email address"),
         "already_member",
         member_id=member.id,
+        language=member.locale,
         dedupe_key=f"already-member:{member.id}:{utcnow():%Y-%m-%dT%H}",
         member=member,
         sign_in=absolute_url("members.login"),
@@ -51,12 +54,13 @@ def already_member(member: Member) -> None:
     )
 
 
-def account_deleted(email: str) -> None:
+def account_deleted(email: str, language: str | None = None) -> None:
     """The goodbye, to an address the portal forgets once the mail has left."""
     mail.queue(
         email,
-        "Your account is deleted",
+        _l("Your account is deleted"),
         "deleted",
+        language=language,
         forget_address=True,
         home=absolute_url("pages.home"),
     )

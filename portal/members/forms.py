@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from zoneinfo import available_timezones
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -21,6 +22,7 @@ from portal.members.names import clean_name, is_reserved
 from portal.members.passwords import MAX_LENGTH, password_problem
 from portal.members.tags import parse_tags, tag_key
 from portal.notifications.models import NOTICES
+from portal.web.i18n import NAMES as INTERFACE_LANGUAGES
 
 MAX_TAGS = 12
 MAX_TAG_LENGTH = 40
@@ -158,7 +160,12 @@ class JoinForm(ProfileFields, FlaskForm):
 
 
 class ProfileForm(ProfileFields, FlaskForm):
-    pass
+    # The interface's language (not `language`, the one to meet in): pages and emails.
+    locale = SelectField(
+        _l("Language of the portal and its emails"),
+        choices=_choices(INTERFACE_LANGUAGES),
+        default="en",
+    )
 
 
 class SignInForm(FlaskForm):

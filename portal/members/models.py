@@ -73,7 +73,9 @@ class Member(UserMixin, Hideable, db.Model):
     )
     organisation: Mapped[str] = mapped_column(sa.String(120), default="")
     city: Mapped[str] = mapped_column(sa.String(80), default="")
-    language: Mapped[str] = mapped_column(sa.String(10), default="en")
+    language: Mapped[str] = mapped_column(sa.String(10), default="en")  # for meetings
+    # The interface's language, for their pages and mails ('en' or 'hi'; web/i18n.py).
+    locale: Mapped[str] = mapped_column(sa.String(5), default="en", server_default="en")
     meeting_mode: Mapped[str] = mapped_column(sa.String(10), default="video")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Kolkata")
     notify: Mapped[dict] = mapped_column(sa.JSON, default=dict)

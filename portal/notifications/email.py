@@ -21,11 +21,12 @@ def headers_for(url: str) -> dict[str, str]:
 
 
 def send_notice(
-    member, kind: str, subject: str, template: str, *, dedupe_key: str | None = None, **context
+    member, kind: str, subject, template: str, *, dedupe_key: str | None = None, **context
 ) -> bool:
     """Queue a notice email of one kind for a member, if they still want that kind; it
     carries a link (and RFC 8058 headers) that stops that kind alone. Call inside the
-    transaction of the change it tells of. True if a mail was queued."""
+    transaction of the change it tells of. True if a mail was queued. The subject is a
+    lazy string, written in the member's language with the body."""
     if member.deleted_at or not member.wants_notice(kind):
         return False
     link = unsubscribe_url(member, kind)
@@ -34,6 +35,7 @@ def send_notice(
         subject,
         template,
         member_id=member.id,
+        language=member.locale,
         headers=headers_for(link),
         dedupe_key=dedupe_key,
         member=member,

@@ -7,15 +7,20 @@ from flask_login import current_user
 
 from portal.clock import utcnow
 from portal.extensions import db
-from portal.members.models import FORMER_MEMBER
+from portal.members.models import FORMER_MEMBER, Member
 from portal.members.signals import member_leaving
 from portal.notifications.models import Notification
 from portal.web.database import write_transaction
+from portal.web.i18n import in_language
 
 
-def notify(member_id: int, text: str, url: str, *, actor=None) -> None:
+def notify(member_id: int, text, url: str, *, actor=None) -> None:
     """A notice for one member. Call inside the transaction of the change it tells of;
-    `actor` is the member whose doing it tells of (their name is in the text)."""
+    `actor` is the member whose doing it tells of (their name is in the text). `text`
+    is a lazy string, kept as written in the member's language."""
+    member = db.session.get(Member, member_id)
+    with in_language(member.locale if member is not None else None):
+        text = str(text)
     db.session.add(
         Notification(
             member_id=member_id, text=text[:300], url=url, actor_id=actor.id if actor else None

@@ -11,6 +11,8 @@ from pathlib import Path
 from flask import Response, current_app, make_response, request
 from werkzeug.http import http_date
 
+from portal.web.i18n import choose as interface_language
+
 
 def viewer_is_anonymous() -> bool:
     """True when nobody is signed in (membership plugs Flask-Login in here)."""
@@ -84,11 +86,13 @@ def _shareable(response: Response, *, etag, last_modified, max_age) -> Response:
     them: a quarter of a cached page's time)."""
     headers = response.headers
     headers["Cache-Control"] = f"public, max-age={max_age}"
-    # A proxy must not give this to a browser that carries a session.
-    headers["Vary"] = "Cookie"
+    # A proxy must not give this to a browser that carries a session, nor a page in
+    # one language to a reader of the other (the `lang` cookie or Accept-Language).
+    headers["Vary"] = "Cookie, Accept-Language"
     if etag:
-        # A deploy that changes templates or assets changes every ETag.
-        headers["ETag"] = f'"{build_id()}-{etag}"'
+        # A deploy that changes templates or assets changes every ETag; so does the
+        # interface's language.
+        headers["ETag"] = f'"{build_id()}-{interface_language()}-{etag}"'
     if last_modified:
         headers["Last-Modified"] = http_date(last_modified)
     environ = request.environ
@@ -120,6 +124,7 @@ def serve_page(
         body = render().encode()
         etag = etag or etag_for(body)
     else:
+        key = (interface_language(), key)  # a page per language
         body = cache.get(key)
         if body is None:
             body = cache[key] = render().encode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, flash, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 import portal.mail as mail
@@ -28,8 +29,17 @@ from portal.members.security import (
 from portal.notifications.models import NOTICES
 from portal.web.forms import ActionForm
 from portal.web.htmx import redirect_to
+from portal.web.i18n import refresh_language
 
-PROFILE_FIELDS = ("name", "organisation", "city", "language", "meeting_mode", "timezone")
+PROFILE_FIELDS = (
+    "name",
+    "organisation",
+    "city",
+    "language",
+    "meeting_mode",
+    "timezone",
+    "locale",
+)
 
 
 def _member_key() -> str:
@@ -112,7 +122,8 @@ def update_profile():
         can_teach=parse_tags(form.can_teach.data),
         wants_to_learn=parse_tags(form.wants_to_learn.data),
     )
-    flash("Your profile is saved.", "success")
+    refresh_language()  # the message, and the page after it, in the language just chosen
+    flash(_("Your profile is saved."), "success")
     return redirect_to(url_for("members.account"))
 
 

@@ -17,6 +17,7 @@ from portal.members.security import config_limit, sign_in_here, user_agent
 from portal.members.tokens import TokenError
 from portal.moderation import can_see
 from portal.web.htmx import redirect_to, render
+from portal.web.i18n import language
 
 
 def _essay_slug(value: str | None) -> str | None:
@@ -60,6 +61,7 @@ def join():
             language=form.language.data,
             meeting_mode=form.meeting_mode.data,
             timezone=form.timezone.data,
+            locale=language(),  # the interface they joined in: their pages and mails
             joined_from=_essay_slug(form.from_essay.data),
             browser=_browser_mark(),
         )

@@ -78,6 +78,7 @@ def join(
     language: str = "en",
     meeting_mode: str = "video",
     timezone: str = "Asia/Kolkata",
+    locale: str = "en",
     joined_from: str | None = None,
     browser: str | None = None,
 ) -> JoinResult:
@@ -108,6 +109,7 @@ def join(
         language=language,
         meeting_mode=meeting_mode,
         timezone=timezone,
+        locale=locale,
         notify={},
         joined_from=joined_from,
         consent_version=CONSENT_VERSION,
@@ -232,6 +234,12 @@ def update_profile(member: Member, *, can_teach: list[str], wants_to_learn: list
         _set_tags(member, can_teach, wants_to_learn)
 
 
+def set_locale(member: Member, locale: str) -> None:
+    """The member's interface language ('en' or 'hi'): their pages and their mails."""
+    with write_transaction():
+        member.locale = locale
+
+
 def set_notifications(member: Member, choices: dict[str, bool]) -> None:
     with write_transaction():
         member.notify = dict(choices)
@@ -245,7 +253,7 @@ def delete_account(member: Member) -> None:
         member_leaving.send(member)
         end_all_sessions(member)
         mail.forget_member(member.id, member.email_key)
-        emails.account_deleted(member.email)
+        emails.account_deleted(member.email, member.locale)
         member.name = FORMER_MEMBER
         member.email = f"deleted-{member.id}@invalid"
         member.email_key = f"deleted-{member.id}-{secrets.token_hex(4)}@invalid"
