@@ -94,14 +94,17 @@ def assert_fragment(response, root: str) -> None:
 
 def fragment_of(page: str, element_id: str) -> str:
     """One agenda item or session entry (an <li>) of a page."""
-    found = re.search(rf'<li [^>]*id="{element_id}">.*?</li>', page, re.S)
+    # To the </li> that closes it: the next item or the list's end follows (an error
+    # summary inside has <li>s of its own).
+    after = r'(?=\s*(?:<li [^>]*class="(?:session-entry|agenda-item)|</ol>))'
+    found = re.search(rf'<li [^>]*id="{element_id}"[^>]*>.*?</li>{after}', page, re.S)
     assert found, f"no {element_id} in the page"
     return found.group(0)
 
 
 def field_error(page: str, field: str) -> str | None:
     """The error shown under a form field (the `_forms.html` macros), or None."""
-    found = re.search(rf'<p class="error" id="{re.escape(field)}-error">(.*?)</p>', page, re.S)
+    found = re.search(rf'<p class="error" id="{re.escape(field)}-error"[^>]*>(.*?)</p>', page, re.S)
     return html.unescape(found.group(1)) if found else None
 
 
@@ -368,7 +371,9 @@ def form_data(**changes) -> dict:
 
 
 def card_ids(page: str) -> list[int]:
-    return [int(n) for n in re.findall(r'<li class="request-card" id="request-(\d+)"', page)]
+    # A card in "Suggested" has its ids prefixed "suggested-" (ids are unique on a page).
+    found = re.findall(r'<li class="request-card" id="(?:suggested-)?request-(\d+)"', page)
+    return [int(n) for n in found]
 
 
 def suggested_ids(page: str) -> list[int]:
@@ -615,7 +620,8 @@ def snapshot(app) -> dict:
 
 
 def agenda_titles(page: str) -> list[str]:
-    return [html.unescape(t) for t in re.findall(r'class="agenda-title"><strong>(.*?)<', page)]
+    found = re.findall(r'class="agenda-title"[^>]*><strong>(.*?)<', page)
+    return [html.unescape(t) for t in found]
 
 
 # The changes a pairing page offers, as (path, form data).

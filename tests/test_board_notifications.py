@@ -185,8 +185,11 @@ def test_small_buttons_look_like_things_to_press():
 
     css = (Path(__file__).parent.parent / "portal" / "static" / "css" / "portal.css").read_text()
     rule = css.split(".link-button {", 1)[1].split("}", 1)[0]
-    assert "text-decoration: underline" in rule
+    # Issue 14: a button's shape, an edge and a background, not underlined text.
+    assert "border: 1px solid var(--field-line)" in rule
+    assert "background: var(--surface)" in rule
     assert "color: var(--accent)" in rule
+    assert "underline" not in rule
 
 
 def test_a_member_who_leaves_takes_their_name_out_of_others_notices(app, client, people, answered):

@@ -178,7 +178,8 @@ def test_an_htmx_change_answers_only_its_section(app, pair, as_member, name):
     response = as_member("senior").post(url, data=data, headers=HTMX)
     assert response.status_code == 200, text(response)
     assert_fragment(response, SECTION[name])
-    assert 'role="status"' in text(response)
+    # What changed, for the page's live region (portal.js reads data-announce).
+    assert re.search(r'<p class="notice notice-success"[^>]*data-announce>', text(response))
     assert "HX-Request" in response.headers.get("Vary", "")
 
 

@@ -38,7 +38,7 @@ def test_each_side_writes_its_own_goal_and_the_partner_reads_it(app, pair, as_me
     assert quarters(app, pair)[0][f"{side}_goal"] == goal
     assert goal in text(as_member(side).get(pair.page))
     partner = "junior" if side == "senior" else "senior"
-    assert f'<p class="user-text">{goal}</p>' in text(as_member(partner).get(pair.page))
+    assert f'<p class="user-text" dir="auto">{goal}</p>' in text(as_member(partner).get(pair.page))
 
 
 def test_a_goal_saved_over_htmx_answers_the_quarter_section(app, pair, as_member):

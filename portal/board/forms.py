@@ -10,6 +10,12 @@ from portal.members.forms import one_line, tags_validator
 
 
 class RequestForm(FlaskForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            # Its ids start "post-": on the board the filters have a tool and a city too,
+            # and each label must point at its own field. The names (what is posted) stay.
+            return unbound_field.bind(form=form, id=f"post-{options['name']}", **options)
+
     kind = RadioField(
         "What are you posting?",
         choices=[

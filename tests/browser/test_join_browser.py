@@ -64,4 +64,10 @@ def test_invalid_join_keeps_what_was_typed(page: Page, js_enabled):
     expect(page.get_by_label("Your name")).to_have_value("Kiran Rao")
     expect(page.get_by_label("City (optional)")).to_have_value("Indore")
     expect(page.get_by_label("Password")).to_have_value("")
-    expect(page.get_by_text("Please agree to the guidelines")).to_be_visible()
+    expect(page.locator("#agree-error")).to_contain_text("Please agree to the guidelines")
+    # The error summary links to the field, and has focus (issue 14).
+    summary = page.locator(".error-summary")
+    expect(summary.get_by_role("link", name="Please agree to the guidelines")).to_have_attribute(
+        "href", "#agree"
+    )
+    expect(summary).to_be_focused()

@@ -44,13 +44,13 @@ def log_session(pairing_id: int):
     form = session_form(services.agenda([current.id])[current.id], bound=True)
     if form.validate():
         try:
-            services.log_session(
+            logged = services.log_session(
                 found, current_user, _session_input(form), services.today_for(current_user)
             )
         except services.FieldError as error:
             form[error.field].errors = [error.message]
         else:
-            return answer(found, "sessions", "The session is in the log.")
+            return answer(found, "sessions", "The session is in the log.", focus_entry=logged.id)
     return answer(found, "sessions", status=422, session_form=form)
 
 
@@ -95,7 +95,7 @@ def edit_session(pairing_id: int, entry_id: int):
         except services.FieldError as error:
             form[error.field].errors = [error.message]
         else:
-            return answer(found, "sessions", "The session is updated.")
+            return answer(found, "sessions", "The session is updated.", focus_entry=entry_id)
     if is_htmx():
         return answer(found, "sessions", status=422, edit_forms={entry_id: form})
     context = {"pairing": found, "entry": entry, "edit_form": form, **dates_for(found)}
@@ -175,11 +175,13 @@ def message(pairing_id: int):
     form = MessageForm()
     if form.validate():
         try:
-            services.post_message(found, current_user, form.body.data)
+            posted = services.post_message(found, current_user, form.body.data)
         except services.FieldError as error:
             form.body.errors = [error.message]
         else:
-            return answer(found, "messages", "Your message is sent.")
+            return answer(
+                found, "messages", "Your message is sent.", focus_message=posted.message.id
+            )
     return answer(found, "messages", status=422, message_form=form)
 
 

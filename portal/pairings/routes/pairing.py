@@ -130,8 +130,14 @@ def add_item(pairing_id: int):
     form = ItemForm()
     if not form.validate():
         return answer(found, "quarter", status=422, item_form=form, status_in="agenda")
-    services.add_item(found, current_user, form.title.data, form.detail.data or "")
-    return answer(found, "quarter", "The item is added to the agenda.", status_in="agenda")
+    added = services.add_item(found, current_user, form.title.data, form.detail.data or "")
+    return answer(
+        found,
+        "quarter",
+        "The item is added to the agenda.",
+        status_in="agenda",
+        focus_item=added.id,
+    )
 
 
 def _item(found: Pairing, change, *args) -> None:
@@ -149,7 +155,9 @@ def edit_item(pairing_id: int, item_id: int):
     if not form.validate():
         return answer(found, "quarter", status=422, item_forms={item_id: form}, status_in="agenda")
     _item(found, services.edit_item, item_id, form.title.data, form.detail.data or "")
-    return answer(found, "quarter", "The agenda item is saved.", status_in="agenda")
+    return answer(
+        found, "quarter", "The agenda item is saved.", status_in="agenda", focus_item=item_id
+    )
 
 
 @bp.post("/pairings/<int:pairing_id>/agenda/<int:item_id>/move")
@@ -159,8 +167,16 @@ def move_item(pairing_id: int, item_id: int):
     form = MoveForm()
     if not form.validate() or form.direction.data not in ("up", "down"):
         abort(400)
-    _item(found, services.move_item, item_id, form.direction.data)
-    return answer(found, "quarter", f"The item moved {form.direction.data}.", status_in="agenda")
+    direction = form.direction.data
+    _item(found, services.move_item, item_id, direction)
+    return answer(
+        found,
+        "quarter",
+        f"The item moved {direction}.",
+        status_in="agenda",
+        focus_item=item_id,  # its same button takes focus (see _quarter.html)
+        moved=direction,
+    )
 
 
 @bp.post("/pairings/<int:pairing_id>/agenda/<int:item_id>/delete")
@@ -169,5 +185,24 @@ def delete_item(pairing_id: int, item_id: int):
     found = load_for_quarter_change(pairing_id)
     if not ActionForm().validate():
         abort(400)
+    neighbour = _neighbour(found, item_id)
     _item(found, services.delete_item, item_id)
-    return answer(found, "quarter", "The item is removed from the agenda.", status_in="agenda")
+    return answer(
+        found,
+        "quarter",
+        "The item is removed from the agenda.",
+        status_in="agenda",
+        focus_item=neighbour,  # None: the last one went, and "Add an item" takes focus
+    )
+
+
+def _neighbour(found: Pairing, item_id: int) -> int | None:
+    """The agenda item that takes focus when `item_id` is removed: the one after it, or
+    the one before it if it was last."""
+    quarter = services.current_quarter(found)
+    ids = [item.id for item in services.agenda([quarter.id])[quarter.id]]
+    if item_id not in ids:
+        return None
+    others = [other for other in ids if other != item_id]
+    position = ids.index(item_id)
+    return others[min(position, len(others) - 1)] if others else None

@@ -22,13 +22,98 @@
     }
   });
 
-  // A form re-rendered with errors (422): take the member to the first one, as a
-  // full page load with the error summary would.
+  // The page's one live region (base.html): a short word after each change in place.
+  // Emptied first, so the same words said twice are read twice.
+  var liveTimer = null;
+  function announce(text) {
+    var region = document.getElementById("live-region");
+    if (!region || !text) return;
+    region.textContent = "";
+    clearTimeout(liveTimer);
+    liveTimer = setTimeout(function () { region.textContent = text; }, 100);
+  }
+
+  function focusOn(element) {
+    if (!element.matches("a[href], button, input, select, textarea, summary, [tabindex]")) {
+      element.setAttribute("tabindex", "-1");
+    }
+    element.focus();
+  }
+
+  // A field with its label and error in view (on a phone the error sits below the field,
+  // often off-screen): the whole .field, or the radio group's fieldset.
+  function focusField(field) {
+    field.focus();
+    var around = field.closest(".field");
+    if (around) around.scrollIntoView({ block: "nearest" });
+  }
+
+  // What the server put in the markup it sends: data-announce (its value, or the element's
+  // text) goes to the live region; data-focus takes focus. Each is read once, then dropped,
+  // and a full page's are dropped on load (they are only for changes in place).
+  function take(selector) {
+    var found = Array.prototype.slice.call(document.querySelectorAll(selector));
+    found.forEach(function (element) { element.removeAttribute(selector.slice(1, -1)); });
+    return found;
+  }
+
+  // Values that some parts say again each time they are fetched (the unread count every
+  // minute): said in the live region only when they change.
+  var said = {};
+  function remember() {
+    document.querySelectorAll("[data-announce-change]").forEach(function (element) {
+      said[element.id] = element.getAttribute("data-announce-change");
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    take("[data-announce]");
+    take("[data-focus]");
+    remember();
+  });
+
+  // After every swap, on purpose: a form with errors (422) focuses its error summary (htmx
+  // focuses [autofocus]) or, without one, its first invalid field (a radio group's first
+  // radio); otherwise what the server marked (the new card, the moved item, the new
+  // message) or, if focus fell to <body> with the part it was in, the change's message.
+  // Several elements settle per swap: the first event does the work.
   document.addEventListener("htmx:afterSettle", function (event) {
     var xhr = event.detail.xhr;
-    if (!xhr || xhr.status !== 422) return;
-    var invalid = document.querySelector('[aria-invalid="true"]');
-    if (invalid) invalid.focus();
+    var words = take("[data-announce]");
+    var marked = take("[data-focus]");
+    document.querySelectorAll("[data-announce-change]").forEach(function (element) {
+      var value = element.getAttribute("data-announce-change");
+      if (said[element.id] !== undefined && said[element.id] !== value && value) announce(value);
+      said[element.id] = value;
+    });
+    if (!xhr) return;
+    if (xhr.status === 422) {
+      var active = document.activeElement;
+      if (active && active.classList.contains("error-summary")) return;
+      var invalid = document.querySelector('[aria-invalid="true"]');
+      if (invalid) focusField(invalid);
+      return;
+    }
+    if (words.length) {
+      announce(words.map(function (element) {
+        return element.getAttribute("data-announce") || element.textContent.trim();
+      }).join(" "));
+    }
+    if (marked.length) {
+      focusOn(marked[0]);
+    } else if (!document.activeElement || document.activeElement === document.body) {
+      if (words.length) focusOn(words[0]);
+    }
+  });
+
+  // An error summary's link: to its field, with the field's label and error in view.
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("href").slice(1));
+    if (!field) return;
+    event.preventDefault();
+    focusField(field);
   });
 
   document.addEventListener("htmx:sendError", function () {
