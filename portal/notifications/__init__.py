@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
+from portal.web.kept import register_viewer_part
+
 bp = Blueprint("notifications", __name__)
 
 from portal.notifications import export, routes, services  # noqa: E402,F401  (routes, export)
@@ -18,4 +20,7 @@ from portal.notifications import export, routes, services  # noqa: E402,F401  (r
 def register_notifications(app: Flask) -> None:
     """The blueprint, and the unread count every signed-in page shows in its header."""
     app.register_blueprint(bp)
-    app.jinja_env.globals["unread_notifications"] = services.unread_for_current_member
+    # Read once a request: by the header, and by pages kept per viewer (web/kept.py).
+    app.jinja_env.globals["unread_notifications"] = register_viewer_part(
+        app, "unread_notifications", services.unread_for_current_member
+    )

@@ -25,99 +25,25 @@ Bounded per worker by size (least recently used out first): a few dozen pages.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
-import sys
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 
-import sqlalchemy as sa
 from flask import Flask, current_app
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from portal.pairings import services
+from portal.web import kept
+from portal.web.kept import PLACEHOLDER, PageCache, digest, row
+
+__all__ = ["MADE_OF", "PLACEHOLDER", "PageCache", "cache_of", "render_kept"]
 
 # Bytes of rendered pages kept per worker (about 66,000 for a year-long pairing).
 MAX_BYTES = 2_000_000
 
-# Stands for the CSRF token in a kept page: random per process, so no text a member
-# writes can be it.
-PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
-
-
-class PageCache:
-    """A least-recently-used dict of rendered pages, bounded by their total size."""
-
-    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
-        self.max_bytes = max_bytes
-        self.pages: OrderedDict[bytes, str] = OrderedDict()
-        self.bytes = 0
-        self.hits = 0
-        self.misses = 0
-        self.lock = threading.Lock()
-
-    def get(self, key: bytes) -> str | None:
-        with self.lock:
-            page = self.pages.get(key)
-            if page is None:
-                self.misses += 1
-                return None
-            self.pages.move_to_end(key)
-            self.hits += 1
-            return page
-
-    def put(self, key: bytes, page: str) -> None:
-        size = sys.getsizeof(page)
-        if size > self.max_bytes:
-            return
-        with self.lock:
-            old = self.pages.pop(key, None)
-            self.bytes += size - (sys.getsizeof(old) if old is not None else 0)
-            self.pages[key] = page
-            while self.bytes > self.max_bytes:
-                _, dropped = self.pages.popitem(last=False)
-                self.bytes -= sys.getsizeof(dropped)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.pages.clear()
-            self.bytes = 0
-
 
 def cache_of(app: Flask) -> PageCache | None:
-    """The app's cache; None while templates reload (debug), when a kept page could
-    be older than its template."""
-    if app.jinja_env.auto_reload:
-        return None
-    found = app.extensions.get("pairing_pages")
-    if found is None:
-        found = app.extensions["pairing_pages"] = PageCache()
-    return found
-
-
-# --- what a page is made of -----------------------------------------------------------------
-
-_COLUMNS: dict[type, tuple[str, ...]] = {}
-
-
-def row(obj) -> tuple:
-    """A mapped object as its table's row: every column's value, in the table's order
-    (what a SELECT of the table gives for it)."""
-    cls = type(obj)
-    keys = _COLUMNS.get(cls)
-    if keys is None:
-        mapper = sa.inspect(cls)
-        keys = _COLUMNS[cls] = tuple(
-            mapper.get_property_by_column(column).key for column in mapper.local_table.columns
-        )
-    return tuple(getattr(obj, key) for key in keys)
-
-
-def digest(parts: tuple) -> bytes:
-    """A digest of plain values (rows of str, numbers, dates, enums, dicts)."""
-    return hashlib.blake2b(repr(parts).encode(), digest_size=20).digest()
+    """The app's cache of pairing pages; None while templates reload (debug)."""
+    return kept.cache_of(app, "pairing_pages", MAX_BYTES)
 
 
 # What the main part is made of: the rows it shows, every column of each, and what

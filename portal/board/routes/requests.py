@@ -3,9 +3,11 @@ closing, withdrawing or renewing it."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.board import bp, queries, services
 from portal.board.forms import AnswerForm, RequestForm
@@ -13,13 +15,14 @@ from portal.board.models import Answer, AnswerStatus
 from portal.extensions import db
 from portal.members.blocks import hidden_from
 from portal.members.forms import parse_tags
-from portal.members.models import Member
+from portal.members.models import MemberTag
 from portal.members.security import posting_limited, verified_required
 from portal.moderation import can_see, is_staff
 from portal.tools import catalogue
 from portal.web.caching import BoundedCache, etag_for, serve_page, shares_pages
 from portal.web.forms import ActionForm
 from portal.web.htmx import is_htmx, redirect_to
+from portal.web.kept import serve_kept
 from portal.web.numbers import whole_number
 
 
@@ -144,14 +147,28 @@ def load_request(request_id: int):
     return item
 
 
+def load_tags(members) -> None:
+    """The tags of every member the page shows (the request's author and the answerers)
+    in one query, for those whose tags aren't loaded yet."""
+    wanted = {m.id: m for m in members if "tags" in sa.inspect(m).unloaded}
+    if not wanted:
+        return
+    found: dict[int, list[MemberTag]] = {member_id: [] for member_id in wanted}
+    query = sa.select(MemberTag).where(MemberTag.member_id.in_(wanted)).order_by(MemberTag.tag)
+    for tag in db.session.scalars(query):
+        found[tag.member_id].append(tag)
+    for member_id, tags in found.items():
+        set_committed_value(wanted[member_id], "tags", tags)
+
+
 def request_context(item, **overrides) -> dict:
     """Everything the request page shows: the thread (answerers and their tags come
     in two queries, whatever the thread's length) and the forms."""
     query = (
         db.select(Answer)
         .where(Answer.request_id == item.id, Answer.status != AnswerStatus.WITHDRAWN)
-        # The authors in the same query (a join), their tags in one more.
-        .options(joinedload(Answer.author).selectinload(Member.tags))
+        # The authors in the same query (a join); their tags in one more, below.
+        .options(joinedload(Answer.author))
         .order_by(Answer.created_at)
     )
     staff = is_staff(current_user)
@@ -166,6 +183,7 @@ def request_context(item, **overrides) -> dict:
             and not answer.author.is_suspended()
         )
     ]
+    load_tags([item.author, *(answer.author for answer in answers)])
     signed_in = current_user.is_authenticated
     context = {
         "item": item,
@@ -181,6 +199,7 @@ def request_context(item, **overrides) -> dict:
 
 
 ANONYMOUS_REQUEST_PAGES = 128  # rendered anonymous request pages kept per worker
+MEMBER_PAGE_BYTES = 2_000_000  # and members' own (about 20,000 bytes each)
 
 
 @bp.get("/requests/<int:request_id>")
@@ -188,8 +207,15 @@ def request_page(request_id: int):
     def render() -> str:
         return render_template("board/request.html", **request_context(load_request(request_id)))
 
-    if not (current_app.config.get("BOARD_PAGE_CACHE", True) and shares_pages()):
+    if not current_app.config.get("BOARD_PAGE_CACHE", True):
         return render()
+    if not shares_pages():
+        # A member's own page, kept for them while the board, the blocks between them
+        # and others, and what the page shows of them stay the same.
+        def made_of() -> tuple:
+            return (services.board_version(), request_id, sorted(hidden_ids()))
+
+        return serve_kept("portal.member_request_pages", MEMBER_PAGE_BYTES, made_of, render)
     # Like the board: the same page for every anonymous reader until the board changes
     # (every change to a request, its answers or their authors bumps the version).
     # The path too: /requests/05 is request 5, and its page names that path (canonical
