@@ -3,6 +3,8 @@
 Sync workers behind a reverse proxy (see the README's deployment notes).
 """
 
+import contextlib
+import ctypes
 import gc
 import os
 import tempfile
@@ -20,6 +22,14 @@ graceful_timeout = 20
 # workers from the code already loaded, so a deploy restarts the service instead
 # (deploy/systemd/portal.socket holds the port meanwhile: no connection is refused).
 preload_app = True
+# Large blocks (a password's hash takes 19 MiB, members/passwords.py) come from mmap
+# and go back to the system when freed. glibc would otherwise raise its threshold to
+# the largest block freed so far, serve the next hash from the heap, and keep it
+# there: each worker that checked a password held 19 MiB more for good.
+MMAP_THRESHOLD = 1024 * 1024
+M_MMAP_THRESHOLD = -3  # mallopt's parameter (malloc.h)
+with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to set
+    ctypes.CDLL(None).mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 # No collection while the master loads the app: freed holes in its memory would be
 # filled, and so copied, by each worker (see when_ready and pre_fork).
 gc.disable()

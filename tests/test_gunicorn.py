@@ -16,13 +16,14 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
 from portal.extensions import db
 from portal.web.warmup import warm_up
 
-from .helpers import make_app
+from .helpers import PASSWORD, SENIOR, make_app
 
 ROOT = Path(__file__).resolve().parent.parent
 ESSAY = "/essays/teaching-upward"
@@ -68,9 +69,12 @@ class Gunicorn:
     On `bind`, an address; on `held`, a listening socket passed as systemd passes it
     (fd 3, LISTEN_FDS=1, LISTEN_PID the server's own pid)."""
 
-    def __init__(self, env: dict, log: Path, *, bind=None, held: socket.socket | None = None):
+    def __init__(
+        self, env: dict, log: Path, *, bind=None, held: socket.socket | None = None, workers=2
+    ):
         self.log = log
-        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--workers", "2"]
+        command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
+        command += ["--workers", str(workers)]
         with open(log, "ab") as out:
             if held is None:
                 args, fds = [*command, "--bind", bind, "wsgi:app"], ()
@@ -121,7 +125,7 @@ def started(migrated, tmp_path):
     """Start gunicorn on a free port with extra settings; stopped afterwards."""
     servers: list[Gunicorn] = []
 
-    def start(**settings) -> tuple[Gunicorn, int]:
+    def start(workers: int = 2, **settings) -> tuple[Gunicorn, int]:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
@@ -129,6 +133,7 @@ def started(migrated, tmp_path):
             _env(migrated, port, **settings),
             tmp_path / f"gunicorn-{port}.log",
             bind=f"127.0.0.1:{port}",
+            workers=workers,
         )
         servers.append(server)
         server.wait_ready(port)
@@ -193,6 +198,53 @@ def test_preloaded_workers_answer_and_the_warm_up_is_not_counted(started):
     )
     assert essay_views and float(essay_views.group(1)) == 20.0
     assert "Traceback" not in server.output()
+
+
+# --- memory -----------------------------------------------------------------------------------
+
+
+def _sign_in(port: int, email: str) -> None:
+    """The sign-in form over HTTP, as a browser sends it (CSRF token and cookie)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/login")
+        response = conn.getresponse()
+        page = response.read().decode()
+        cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        form = urlencode({"csrf_token": token, "email": email, "password": PASSWORD})
+        headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+        conn.request("POST", "/login", body=form, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 303 and "/login" not in response.getheader("Location")
+    finally:
+        conn.close()
+
+
+def _rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+
+
+def test_a_worker_gives_back_the_memory_each_password_check_takes(started, people):
+    """Checking a password takes 19 MiB (argon2). glibc would serve the second check
+    and every later one from the heap and keep it: gunicorn.conf.py fixes the mmap
+    threshold so that it goes back each time."""
+    server, port = started(workers=1)
+    worker = _eventually(lambda: _children(server.process.pid))[0]
+    _sign_in(port, SENIOR)
+    before = _rss_mb(worker)
+    for _ in range(4):
+        _sign_in(port, SENIOR)
+    assert _rss_mb(worker) - before < 8, (before, _rss_mb(worker))
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
 
 
 # --- a restart on a held socket -------------------------------------------------------------
