@@ -7,7 +7,7 @@ keep such a page, rendered, under a digest of everything it is made of; the kern
 what every signed-in page shows of the viewer:
 
 - the viewer's own row (every column: name, role, verification, staff flags,
-  suspension, interface settings) and the request's path;
+  suspension, settings), the interface's language and the request's path;
 - each *viewer part* a feature registers (`register_viewer_part`): for example the
   header's unread count. A part is read once per request (it is also what the page's
   template shows), so registering costs nothing extra.
@@ -32,6 +32,8 @@ import sqlalchemy as sa
 from flask import Flask, current_app, g, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+
+from portal.web.i18n import choose as interface_language
 
 # Stands for the CSRF token in a kept page: random per process, so no text a member
 # writes can be it.
@@ -138,6 +140,7 @@ def viewer_parts() -> tuple:
             values[name] = read()
     return (
         row(current_user._get_current_object()),
+        interface_language(),
         request.path,
         tuple(sorted(values.items())),
     )
