@@ -30,6 +30,8 @@ TEXT += [
 ]
 UI = [
     ("field-line", "surface"),  # a field's border (fields are --surface)
+    ("field-line", "paper"),  # a small button's edge (.link-button), wherever it sits
+    ("field-line", "panel"),
     ("focus", "paper"),
     ("focus", "surface"),
     ("focus", "panel"),
@@ -94,3 +96,29 @@ def test_no_colour_is_written_outside_the_palettes():
     rules = re.sub(r"@media \(prefers-color-scheme: dark\) \{.*?\n\}", "", rules, flags=re.S)
     colour = r"#[0-9a-fA-F]{3,8}\b|rgba?\(|(?<![\w-])(?:white|black)(?![\w-])"
     assert re.findall(colour, rules) == []
+
+
+def test_nothing_is_faded_with_opacity():
+    """Issue 14: `.answer-declined { opacity: .75 }` took a link to 4.12:1 and a hint to
+    4.0:1 (computed below). What is declined says so in words; colours keep their ratios."""
+    rules = re.sub(r"/\*.*?\*/", "", CSS, flags=re.S)
+    assert re.findall(r"opacity\s*:", rules) == []
+    light = palettes()["light"]
+
+    def faded(colour: str, alpha: float) -> str:
+        """`colour` at `alpha` opacity over the page."""
+        channels = [
+            (int(colour[i : i + 2], 16), int(light["paper"][i : i + 2], 16)) for i in (1, 3, 5)
+        ]
+        return "#" + "".join(f"{round(c * alpha + p * (1 - alpha)):02x}" for c, p in channels)
+
+    assert contrast(faded(light["accent"], 0.75), light["paper"]) < 4.5  # what it was
+    assert contrast(light["accent"], light["paper"]) >= 4.5  # what it is
+    assert contrast(light["ink-soft"], light["paper"]) >= 4.5  # .hint, unfaded
+
+
+def test_declined_answers_say_so_in_words():
+    rule = CSS.split(".answer-declined, .answer-withdrawn {", 1)[1].split("}", 1)[0]
+    assert "opacity" not in rule and "color" not in rule
+    template = (ROOT / "portal" / "templates" / "board" / "_answer.html").read_text()
+    assert '<span class="status">' in template and "answer.status.value" in template
