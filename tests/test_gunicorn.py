@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import pytest
 
 from portal.extensions import db
-from portal.web.warmup import warm_up
+from portal.web.warmup import ESSAY_LINK, PAGES, warm_up
 
 from .helpers import PASSWORD, SENIOR, make_app
 
@@ -150,8 +150,12 @@ def started(migrated, tmp_path):
 def test_the_warm_up_asks_for_the_public_pages_and_leaves_no_connection(migrated):
     app = make_app(migrated)
     answered = warm_up(app)
-    # robots, the home page, the essay index, the board, and each published essay
-    assert answered >= 5
+    # robots, the home page, the essay index, the board, and each published essay, in
+    # English and in Hindi
+    index = app.test_client().get("/essays/").get_data(as_text=True)
+    essays = set(ESSAY_LINK.findall(index))
+    assert essays
+    assert answered == 2 * (len(PAGES) + len(essays))
     with app.app_context():
         for engine in db.engines.values():
             assert engine.pool.checkedout() == 0
