@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.domain import NotAllowed
@@ -35,7 +36,7 @@ def is_staff(viewer) -> bool:
 def require_staff(member) -> None:
     """For the moderators' services: anyone else is refused (403)."""
     if not is_staff(member):
-        raise NotAllowed("Only moderators can do that.")
+        raise NotAllowed(_("Only moderators can do that."))
 
 
 def can_see(item: Hideable, author_id: int | None, viewer) -> bool:

@@ -649,7 +649,7 @@ def test_every_notice_email_carries_a_link_that_stops_its_kind_alone(
     assert opened.status_code == 200
     page = html.unescape(text(opened))
     assert "Stop these emails?" in page
-    assert NOTICES[scenario.kind] in page
+    assert str(NOTICES[scenario.kind]) in page
     assert re.search(rf'<form method="post" action="{re.escape(path)}">', page)
     assert member_of(app, member_id)["notify"] == before
 
@@ -792,7 +792,7 @@ def test_the_account_page_offers_the_seven_kinds_and_saves_them(app, client, peo
     )
     for kind, label in NOTICES.items():
         assert "checked" in checkbox(page, kind)
-        assert label in html.unescape(section.group(0))
+        assert str(label) in html.unescape(section.group(0))
 
     moved(client.post("/account/notifications", data={"accepted": "y", "reflections": "y"}))
     assert member_of(app, people["senior"])["wants"] == {

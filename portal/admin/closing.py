@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 import portal.mail as mail
 from portal.admin.items import Item
@@ -24,13 +26,13 @@ def close_gone(kind: str, item_id: int, by: Member) -> None:
         .values(closed_at=utcnow(), outcome=Outcome.DISMISSED.value, closed_by_id=by.id)
     ).rowcount
     if not closed:
-        raise Conflict("These reports have been dealt with already.")
+        raise Conflict(_("These reports have been dealt with already."))
 
 
 THANKS = {
-    Outcome.HIDDEN: "The moderators looked at what you reported and hid it. Thank you.",
-    Outcome.RESTORED: "The moderators looked at what you reported and left it up.",
-    Outcome.DISMISSED: "The moderators looked at what you reported and left it up.",
+    Outcome.HIDDEN: _l("The moderators looked at what you reported and hid it. Thank you."),
+    Outcome.RESTORED: _l("The moderators looked at what you reported and left it up."),
+    Outcome.DISMISSED: _l("The moderators looked at what you reported and left it up."),
 }
 
 
@@ -59,7 +61,7 @@ def close_reports(item: Item, outcome: Outcome, by: Member) -> list[Report]:
         send_notice(
             reporter,
             "reports",
-            "The moderators looked at your report",
+            _l("The moderators looked at your report"),
             "report_resolved",
             dedupe_key=f"report:{report.id}",
             text=text,
@@ -75,7 +77,7 @@ def tell_author(item: Item, text: str) -> None:
     notify(author.id, text, item.url)
     mail.queue(
         author.email,
-        "A note from the moderators",
+        _l("A note from the moderators"),
         "moderation",
         member_id=author.id,
         member=author,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from portal.admin.items import load
@@ -16,6 +17,7 @@ from portal.extensions import db
 from portal.members.models import Member
 from portal.notifications.services import notify
 from portal.web.database import write_transaction
+from portal.web.i18n import format_number
 
 log = logging.getLogger("portal.admin")
 
@@ -27,7 +29,9 @@ def _note(text: str, *, required: str | None) -> str:
     if required and not text:
         raise FieldError("note", required)
     if len(text) > NOTE_LENGTH:
-        raise FieldError("note", f"Up to {NOTE_LENGTH:,} characters, please.")
+        raise FieldError(
+            "note", _("Up to %(count)s characters, please.", count=format_number(NOTE_LENGTH))
+        )
     return text
 
 
@@ -44,7 +48,7 @@ def _file(member: Member, kind: ItemKind, item_id: int, author_id, reason: str, 
     try:
         db.session.flush()
     except IntegrityError as error:
-        raise Conflict("The moderators have this already; they will be in touch.") from error
+        raise Conflict(_("The moderators have this already; they will be in touch.")) from error
     return made
 
 
@@ -67,7 +71,7 @@ def raise_concern(member: Member, pairing_id: int, note: str) -> Report:
     with write_transaction():
         item = load(ItemKind.PAIRING, pairing_id, lock=True)
         if item is None or item.row.side_of(member.id) is None:
-            raise NotAllowed("Only the two members of a pairing can raise a concern about it.")
+            raise NotAllowed(_("Only the two members of a pairing can raise a concern about it."))
         partner = item.row.partner_of(member.id)
         open_concern = db.session.scalar(
             sa.select(Report.id).where(
@@ -79,8 +83,10 @@ def raise_concern(member: Member, pairing_id: int, note: str) -> Report:
         )
         if open_concern:
             raise Conflict(
-                "You raised a concern about this pairing already; the moderators have it "
-                "and will be in touch."
+                _(
+                    "You raised a concern about this pairing already; the moderators have it "
+                    "and will be in touch."
+                )
             )
         made = _file(member, ItemKind.PAIRING, pairing_id, partner.id, CONCERN, note)
         _tell_moderators(
@@ -97,7 +103,7 @@ def request_review(member: Member, kind: str, item_id: int, note: str = "") -> R
     with write_transaction():
         item = load(kind, item_id, lock=True)
         if item is None or item.author_id != member.id or not item.row.is_hidden:
-            raise NotAllowed("Only the author of something hidden can ask for a review.")
+            raise NotAllowed(_("Only the author of something hidden can ask for a review."))
         asked = db.session.scalar(
             sa.select(Report.id).where(
                 Report.reporter_id == member.id,
@@ -107,7 +113,7 @@ def request_review(member: Member, kind: str, item_id: int, note: str = "") -> R
             )
         )
         if asked:
-            raise Conflict("You have asked for a review already; the moderators will look.")
+            raise Conflict(_("You have asked for a review already; the moderators will look."))
         made = _file(member, item.kind, item.id, member.id, REVIEW, note)
     log.info("Member %s asked for a review of %s %s", member.id, item.kind.value, item.id)
     return made

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from flask import abort, current_app, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -33,7 +34,7 @@ from portal.essays import today as essays_today
 from portal.web.forms import ActionForm
 from portal.web.htmx import is_htmx
 
-ROLE_NAMES = {"senior": "Seniors", "junior": "Juniors", "both": "Both"}
+ROLE_NAMES = {"senior": _l("Seniors"), "junior": _l("Juniors"), "both": _l("Both")}
 STAGES = ("Joined", "Posted a request", "Pairings", "Completed quarters")
 CACHED_PERIODS = 32  # periods a worker keeps figures for (more: it starts again)
 

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -31,11 +32,11 @@ class ItemKind(enum.StrEnum):
 
 
 REASONS = {
-    "spam": "Spam or advertising",
-    "harassment": "Harassment or abuse",
-    "off_topic": "Not about mentoring",
-    "personal_data": "Someone's personal data",
-    "other": "Something else",
+    "spam": _l("Spam or advertising"),
+    "harassment": _l("Harassment or abuse"),
+    "off_topic": _l("Not about mentoring"),
+    "personal_data": _l("Someone's personal data"),
+    "other": _l("Something else"),
 }
 
 
@@ -45,8 +46,8 @@ CONCERN = "concern"
 REVIEW = "review"
 LABELS = {
     **REASONS,
-    CONCERN: "A concern raised in the pairing",
-    REVIEW: "The author asks for a review",
+    CONCERN: _l("A concern raised in the pairing"),
+    REVIEW: _l("The author asks for a review"),
 }
 
 
@@ -94,7 +95,7 @@ class Report(db.Model):
 
     @property
     def reason_label(self) -> str:
-        return LABELS.get(self.reason, self.reason)
+        return str(LABELS.get(self.reason, self.reason))
 
 
 class AuditEntry(db.Model):

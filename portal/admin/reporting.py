@@ -5,6 +5,7 @@ Also: raising a concern inside a pairing, and an author asking for a review."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.admin import bp, concerns, services
@@ -28,8 +29,10 @@ def _report(kind: ItemKind, item_id: int):
             form[error.field].errors = [error.message]
         else:
             flash(
-                "Thank you: your report reached the moderators. They will look at it soon; "
-                "the author isn't told who reported it.",
+                _(
+                    "Thank you: your report reached the moderators. They will look at it soon; "
+                    "the author isn't told who reported it."
+                ),
                 "success",
             )
             return redirect(item.url, 303)
@@ -81,9 +84,11 @@ def concern(pairing_id: int):
             form[error.field].errors = [error.message]
         else:
             flash(
-                "Your concern reached the moderators, and only them. "
-                f"{item.row.partner_of(current_user.id).display_name} is not told. "
-                "A moderator will be in touch with you by email.",
+                _(
+                    "Your concern reached the moderators, and only them. %(name)s is not "
+                    "told. A moderator will be in touch with you by email.",
+                    name=item.row.partner_of(current_user.id).display_name,
+                ),
                 "success",
             )
             return redirect(item.url, 303)
@@ -102,9 +107,9 @@ def _review(kind: ItemKind, item_id: int):
     form = ReviewForm()
     if form.validate():
         concerns.request_review(current_user, kind, item_id, form.note.data or "")
-        flash("You asked the moderators to look again. You will hear from them.", "success")
+        flash(_("You asked the moderators to look again. You will hear from them."), "success")
     else:
-        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     return redirect(item.url, 303)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.admin import bp, queue, services
@@ -165,7 +166,7 @@ def suspend(member_id: int):
             return _after(kind, item_id, message)
         flash(message, "success")
         return redirect(url_for("admin.reports"), 303)
-    flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
     return redirect(url_for("admin.reports"), 303)
 
 
@@ -173,7 +174,7 @@ def suspend(member_id: int):
 @staff_required
 def unsuspend(member_id: int):
     member = services.unsuspend(current_user, member_id)
-    flash(f"{member.name}'s suspension is lifted.", "success")
+    flash(_("%(name)s's suspension is lifted.", name=member.name), "success")
     return redirect(url_for("admin.overview"), 303)
 
 
@@ -183,10 +184,10 @@ def add_moderator():
     form = RoleForm()
     member = find_by_email(form.email.data or "") if form.validate() else None
     if member is None:
-        flash("There is no member with that email address.", "error")
+        flash(_("There is no member with that email address."), "error")
     else:
         services.set_moderator(current_user, member.id, True)
-        flash(f"{member.name} is now a moderator.", "success")
+        flash(_("%(name)s is now a moderator.", name=member.name), "success")
     return redirect(url_for("admin.overview"), 303)
 
 
@@ -194,7 +195,7 @@ def add_moderator():
 @admin_required
 def remove_moderator(member_id: int):
     member = services.set_moderator(current_user, member_id, False)
-    flash(f"{member.name} is no longer a moderator.", "success")
+    flash(_("%(name)s is no longer a moderator.", name=member.name), "success")
     return redirect(url_for("admin.overview"), 303)
 
 

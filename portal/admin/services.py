@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from portal.admin.audit import audit
@@ -21,6 +22,7 @@ from portal.extensions import db
 from portal.members.models import Member
 from portal.moderation import require_staff
 from portal.web.database import write_transaction
+from portal.web.i18n import format_number
 
 log = logging.getLogger("portal.admin")
 
@@ -32,9 +34,9 @@ NOTE_LENGTH = 1000
 def _require_item(kind: str, item_id: int, moderator: Member) -> Item:
     item = load(kind, item_id, lock=True)
     if item is None:
-        raise Conflict("That is no longer here.")
+        raise Conflict(_("That is no longer here."))
     if involves(item, moderator.id):
-        raise NotAllowed("This is about you: another moderator will decide it.")
+        raise NotAllowed(_("This is about you: another moderator will decide it."))
     return item
 
 
@@ -51,17 +53,19 @@ def report(reporter: Member, kind: str, item_id: int, reason: str, note: str = "
     """A member reports an item. One live report per member per item; the third member's
     report hides it at once (once, however many arrive together)."""
     if not reporter.is_verified or reporter.is_suspended():
-        raise NotAllowed("Confirm your email address before reporting.")
+        raise NotAllowed(_("Confirm your email address before reporting."))
     if reason not in REASONS:
-        raise FieldError("reason", "Please choose a reason.")
+        raise FieldError("reason", _("Please choose a reason."))
     note = (note or "").strip()
     if len(note) > NOTE_LENGTH:
-        raise FieldError("note", f"Up to {NOTE_LENGTH:,} characters, please.")
+        raise FieldError(
+            "note", _("Up to %(count)s characters, please.", count=format_number(NOTE_LENGTH))
+        )
     with write_transaction():
         board_changed()  # first, like every board change: what it hides leaves cached pages
         item = load(kind, item_id, lock=True)  # reports on one item queue on its row
         if item is None or not can_report(item, reporter):
-            raise NotAllowed("You can't report that.")
+            raise NotAllowed(_("You can't report that."))
         open_reports = sa.select(Report).where(
             Report.item_kind == item.kind.value,
             Report.item_id == item.id,
@@ -69,7 +73,7 @@ def report(reporter: Member, kind: str, item_id: int, reason: str, note: str = "
         )
         already = db.session.scalar(open_reports.where(Report.reporter_id == reporter.id))
         if already is not None:
-            raise Conflict("You have reported this already; the moderators have it.")
+            raise Conflict(_("You have reported this already; the moderators have it."))
         made = Report(
             reporter_id=reporter.id,
             item_kind=item.kind.value,
@@ -82,7 +86,7 @@ def report(reporter: Member, kind: str, item_id: int, reason: str, note: str = "
         try:
             db.session.flush()
         except IntegrityError as error:  # the same member, twice at the same moment
-            raise Conflict("You have reported this already; the moderators have it.") from error
+            raise Conflict(_("You have reported this already; the moderators have it.")) from error
         reporters = db.session.scalar(
             sa.select(sa.func.count(sa.distinct(Report.reporter_id))).where(
                 Report.item_kind == item.kind.value,
@@ -134,14 +138,14 @@ def hide(moderator: Member, kind: str, item_id: int, reason: str) -> Item:
     require_staff(moderator)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise FieldError("reason", "Please say why: the author is shown it.")
+        raise FieldError("reason", _("Please say why: the author is shown it."))
     with write_transaction():
         board_changed()
         item = _require_item(kind, item_id, moderator)
         if not item.can_hide:
-            raise Conflict("A pairing can't be hidden: close the concern, or suspend a member.")
+            raise Conflict(_("A pairing can't be hidden: close the concern, or suspend a member."))
         if item.row.is_hidden and item.row.hidden_reason != AUTO_HIDE_REASON:
-            raise Conflict("A moderator has hidden this already.")
+            raise Conflict(_("A moderator has hidden this already."))
         model = type(item.row)
         db.session.execute(
             sa.update(model)
@@ -167,7 +171,7 @@ def restore(moderator: Member, kind: str, item_id: int, reason: str = "") -> Ite
         board_changed()
         item = _require_item(kind, item_id, moderator)
         if not item.can_hide or not item.row.is_hidden:
-            raise Conflict("This is not hidden.")
+            raise Conflict(_("This is not hidden."))
         model = type(item.row)
         db.session.execute(
             sa.update(model).where(model.id == item.id).values(hidden_at=None, hidden_reason="")
@@ -196,7 +200,7 @@ def dismiss(moderator: Member, kind: str, item_id: int, reason: str = "") -> Ite
         item = _require_item(kind, item_id, moderator)
         closed = close_reports(item, Outcome.DISMISSED, moderator)
         if not closed:
-            raise Conflict("These reports have been dealt with already.")
+            raise Conflict(_("These reports have been dealt with already."))
         if item.can_hide and item.row.is_hidden and item.row.hidden_reason == AUTO_HIDE_REASON:
             model = type(item.row)
             db.session.execute(

@@ -7,6 +7,8 @@ import logging
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 import portal.mail as mail
 from portal.admin.audit import audit
@@ -20,6 +22,7 @@ from portal.moderation import require_staff
 from portal.notifications.services import notify
 from portal.pairings.models import Pairing, PairingStatus
 from portal.web.database import write_transaction
+from portal.web.i18n import format_day, in_language
 
 log = logging.getLogger("portal.admin")
 
@@ -32,18 +35,18 @@ def suspend(moderator: Member, member_id: int, reason: str, length: str) -> Memb
     require_staff(moderator)
     reason = " ".join((reason or "").split())
     if not reason:
-        raise FieldError("reason", "Please give a reason: the member is told it.")
+        raise FieldError("reason", _("Please give a reason: the member is told it."))
     if length not in SUSPENSIONS:
-        raise FieldError("length", "Please choose how long.")
+        raise FieldError("length", _("Please choose how long."))
     with write_transaction():
         board_changed()
         member = db.session.get(Member, member_id, with_for_update=True)
         if member is None or member.deleted_at:
-            raise Conflict("That member is no longer here.")
+            raise Conflict(_("That member is no longer here."))
         if member.id == moderator.id:
-            raise NotAllowed("You can't suspend yourself.")
+            raise NotAllowed(_("You can't suspend yourself."))
         if member.is_admin or (member.is_moderator and not moderator.is_admin):
-            raise NotAllowed("Only an admin can suspend a moderator, and no one an admin.")
+            raise NotAllowed(_("Only an admin can suspend a moderator, and no one an admin."))
         now = utcnow()
         span = SUSPENSIONS[length]
         member.suspended_at = now
@@ -54,19 +57,22 @@ def suspend(moderator: Member, member_id: int, reason: str, length: str) -> Memb
             partner = pairing.partner_of(member.id)
             notify(
                 partner.id,
-                f"{member.display_name} is away from the portal for a while, so your pairing "
-                "is paused. There is nothing you need to do; we will tell you when it can "
-                "go on.",
+                _l(
+                    "%(name)s is away from the portal for a while, so your pairing is paused. "
+                    "There is nothing you need to do; we will tell you when it can go on.",
+                    name=member.display_name,
+                ),
                 f"/pairings/{pairing.id}",
             )
-        until = (
-            f"until {local(member.suspended_until, member):%-d %B %Y}"
-            if member.suspended_until
-            else "until the moderators lift it"
-        )
+        with in_language(member.locale):  # their mail says it
+            until = (
+                _("until %(day)s", day=format_day(local(member.suspended_until, member)))
+                if member.suspended_until
+                else _("until the moderators lift it")
+            )
         mail.queue(
             member.email,
-            "Your account is suspended",
+            _l("Your account is suspended"),
             "suspended",
             member_id=member.id,
             member=member,
@@ -84,9 +90,9 @@ def unsuspend(moderator: Member, member_id: int, reason: str = "") -> Member:
         board_changed()
         member = db.session.get(Member, member_id, with_for_update=True)
         if member is None or member.suspended_at is None:
-            raise Conflict("That member is not suspended.")
+            raise Conflict(_("That member is not suspended."))
         if member.is_admin or (member.is_moderator and not moderator.is_admin):
-            raise NotAllowed("Only an admin can lift a moderator's suspension.")
+            raise NotAllowed(_("Only an admin can lift a moderator's suspension."))
         member.suspended_at = member.suspended_until = None
         member.suspension_reason = ""
         tell_partners_back(member)
@@ -98,7 +104,7 @@ def tell_partners_back(member: Member) -> None:
     for pairing in _active_pairings(member):
         notify(
             pairing.partner_of(member.id).id,
-            f"{member.display_name} is back: your pairing can go on.",
+            _l("%(name)s is back: your pairing can go on.", name=member.display_name),
             f"/pairings/{pairing.id}",
         )
 
@@ -116,11 +122,11 @@ def _active_pairings(member: Member) -> list[Pairing]:
 
 def set_moderator(admin: Member, member_id: int, on: bool) -> Member:
     if not admin.is_admin:
-        raise NotAllowed("Only an admin can make or remove moderators.")
+        raise NotAllowed(_("Only an admin can make or remove moderators."))
     with write_transaction():
         member = db.session.get(Member, member_id, with_for_update=True)
         if member is None or member.deleted_at:
-            raise Conflict("That member is no longer here.")
+            raise Conflict(_("That member is no longer here."))
         member.is_moderator = on
         audit(admin, "make-moderator" if on else "remove-moderator", member_id=member.id)
     return member

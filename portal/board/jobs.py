@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from portal.board import services
 from portal.board.models import Answer, AnswerStatus, PairingRequest, Status
@@ -57,7 +58,7 @@ def answers_waiting(period: str) -> str:
             queued += send_notice(
                 item.author,
                 "reminders",
-                f"Answers to \u201c{item.title}\u201d are waiting for you",
+                _l("Answers to \u201c%(title)s\u201d are waiting for you", title=item.title),
                 "reminder_answers",
                 dedupe_key=f"reminder:answers:{item.id}",
                 item=item,

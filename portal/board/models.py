@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -21,7 +22,9 @@ class Kind(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return "Seeking a reverse mentor" if self is Kind.SEEKING else "Offering to teach"
+        return str(
+            _l("Seeking a reverse mentor") if self is Kind.SEEKING else _l("Offering to teach")
+        )
 
 
 class Status(enum.StrEnum):
@@ -31,12 +34,32 @@ class Status(enum.StrEnum):
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
 
+    @property
+    def word(self) -> str:
+        """The status in the interface's language, lower case ("matched")."""
+        return str(STATUS_WORDS[self])
+
 
 class AnswerStatus(enum.StrEnum):
     OPEN = "open"
     ACCEPTED = "accepted"
     DECLINED = "declined"  # another answer was accepted, or the request ended
     WITHDRAWN = "withdrawn"
+
+    @property
+    def word(self) -> str:
+        return str(STATUS_WORDS[self])
+
+
+STATUS_WORDS = {
+    Status.OPEN: _l("open"),
+    Status.MATCHED: _l("matched"),
+    Status.CLOSED: _l("closed"),
+    Status.WITHDRAWN: _l("withdrawn"),
+    Status.EXPIRED: _l("expired"),
+    AnswerStatus.ACCEPTED: _l("accepted"),
+    AnswerStatus.DECLINED: _l("declined"),
+}
 
 
 class BoardState(db.Model):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -42,7 +43,7 @@ class MemberBlock(db.Model):
 def block(member: Member, other: Member) -> None:
     """`member` blocks `other`. Blocking someone already blocked changes nothing."""
     if other.id == member.id:
-        raise NotAllowed("You can't block yourself.")
+        raise NotAllowed(_("You can't block yourself."))
     try:
         with write_transaction():
             if not _blocks(member.id, other.id):

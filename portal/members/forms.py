@@ -44,25 +44,28 @@ def _choices(options: dict[str, str]) -> list[SelectChoice]:
 def tags_validator(form, field) -> None:
     tags = parse_tags(field.data)
     if len(tags) > MAX_TAGS:
-        raise ValidationError(f"Up to {MAX_TAGS} tags, please.")
+        raise ValidationError(_l("Up to %(count)s tags, please.", count=MAX_TAGS))
     if any(max(len(t), len(tag_key(t))) > MAX_TAG_LENGTH for t in tags):
-        raise ValidationError(f"Keep each tag under {MAX_TAG_LENGTH} characters.")
+        raise ValidationError(_l("Keep each tag under %(count)s characters.", count=MAX_TAG_LENGTH))
 
 
 def one_line(form, field) -> None:
     if any(ord(c) < 32 or ord(c) == 127 for c in field.data or ""):
-        raise ValidationError("Please use one line, without special characters.")
+        raise ValidationError(_l("Please use one line, without special characters."))
 
 
-def _email_field(label: str = "Email") -> StringField:
+EMAIL_LABEL = _l("Email")
+
+
+def _email_field(label=EMAIL_LABEL) -> StringField:
     return StringField(
         label,
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
         validators=[
-            DataRequired("Please give your email address."),
-            Length(max=254, message="That email address is too long."),
+            DataRequired(_l("Please give your email address.")),
+            Length(max=254, message=_l("That email address is too long.")),
             Email(
-                "That doesn't look like an email address (like name@example.com).",
+                _l("That doesn't look like an email address (like name@example.com)."),
                 check_deliverability=False,
             ),
         ],
@@ -70,30 +73,32 @@ def _email_field(label: str = "Email") -> StringField:
     )
 
 
-def _new_password_field(label: str) -> PasswordField:
+def _new_password_field(label) -> PasswordField:
     return PasswordField(
         label,
-        validators=[InputRequired("Please choose a password.")],
-        description="At least 15 characters: a phrase of a few words works well. "
-        "Any characters, spaces included.",
+        validators=[InputRequired(_l("Please choose a password."))],
+        description=_l(
+            "At least 15 characters: a phrase of a few words works well. "
+            "Any characters, spaces included."
+        ),
         render_kw={"autocomplete": "new-password", "minlength": 15, "maxlength": MAX_LENGTH},
     )
 
 
 def not_reserved(form, field) -> None:
     if field.data and is_reserved(field.data):
-        raise ValidationError("That name is one the portal uses itself. Please choose another.")
+        raise ValidationError(_l("That name is one the portal uses itself. Please choose another."))
 
 
 class ProfileFields:
     """Fields shared by joining and editing the profile."""
 
     name = StringField(
-        "Your name",
+        _l("Your name"),
         # Cleaned before anything else (see members/names.py): what is kept is shown.
         filters=[lambda value: clean_name(value) if isinstance(value, str) else value],
         validators=[
-            DataRequired("Please tell us your name."),
+            DataRequired(_l("Please tell us your name.")),
             Length(max=80),
             one_line,
             not_reserved,
@@ -101,55 +106,57 @@ class ProfileFields:
         render_kw={"autocomplete": "name"},
     )
     role = RadioField(
-        "I am joining as",
+        _l("I am joining as"),
         choices=_choices({r.value: label for r, label in ROLE_LABELS.items()}),
-        validators=[InputRequired("Please choose how you are joining.")],
+        validators=[InputRequired(_l("Please choose how you are joining."))],
     )
     can_teach = StringField(
-        "Tools or topics I can teach",
+        _l("Tools or topics I can teach"),
         validators=[Optional(), tags_validator],
-        description="Separate them with commas, like: ChatGPT, Excel formulas, prompting",
+        description=_l("Separate them with commas, like: ChatGPT, Excel formulas, prompting"),
     )
     wants_to_learn = StringField(
-        "Tools or topics I want to learn",
+        _l("Tools or topics I want to learn"),
         validators=[Optional(), tags_validator],
-        description="Separate them with commas, like: meeting notes, spreadsheet AI",
+        description=_l("Separate them with commas, like: meeting notes, spreadsheet AI"),
     )
     organisation = StringField(
-        "Organisation (optional)",
+        _l("Organisation (optional)"),
         validators=[Optional(), Length(max=120)],
-        description="Used to warn before pairing two people from the same place.",
+        description=_l("Used to warn before pairing two people from the same place."),
         render_kw={"autocomplete": "organization"},
     )
     city = StringField(
-        "City (optional)",
+        _l("City (optional)"),
         validators=[Optional(), Length(max=80)],
         render_kw={"autocomplete": "address-level2"},
     )
-    language = SelectField("Language for meetings", choices=_choices(LANGUAGES), default="en")
+    language = SelectField(_l("Language for meetings"), choices=_choices(LANGUAGES), default="en")
     meeting_mode = SelectField(
-        "How you like to meet", choices=_choices(MEETING_MODES), default="video"
+        _l("How you like to meet"), choices=_choices(MEETING_MODES), default="video"
     )
-    timezone = StringField("Time zone", default="Asia/Kolkata", validators=[DataRequired()])
+    timezone = StringField(_l("Time zone"), default="Asia/Kolkata", validators=[DataRequired()])
 
     def validate_timezone(self, field) -> None:
         if field.data not in available_timezones():
-            raise ValidationError("Choose a time zone from the list, like Asia/Kolkata.")
+            raise ValidationError(_l("Choose a time zone from the list, like Asia/Kolkata."))
 
 
 class JoinForm(ProfileFields, FlaskForm):
     email = _email_field()
-    password = _new_password_field("Password")
+    password = _new_password_field(_l("Password"))
     agree = BooleanField(
-        "I agree to the Community guidelines and the privacy notice",
-        validators=[DataRequired("Please agree to the guidelines and the privacy notice.")],
+        _l("I agree to the Community guidelines and the privacy notice"),
+        validators=[DataRequired(_l("Please agree to the guidelines and the privacy notice."))],
     )
     adult = BooleanField(
-        "I am 18 or older", validators=[DataRequired("Members must be 18 or older.")]
+        _l("I am 18 or older"), validators=[DataRequired(_l("Members must be 18 or older."))]
     )
     from_essay = HiddenField()
     # A honeypot: hidden from people, filled by bots.
-    website = StringField("Leave this empty", render_kw={"autocomplete": "off", "tabindex": "-1"})
+    website = StringField(
+        _l("Leave this empty"), render_kw={"autocomplete": "off", "tabindex": "-1"}
+    )
 
     def validate_password(self, field) -> None:
         problem = password_problem(
@@ -171,11 +178,11 @@ class ProfileForm(ProfileFields, FlaskForm):
 class SignInForm(FlaskForm):
     email = _email_field()
     password = PasswordField(
-        "Password",
-        validators=[InputRequired("Please give your password.")],
+        _l("Password"),
+        validators=[InputRequired(_l("Please give your password."))],
         render_kw={"autocomplete": "current-password"},
     )
-    remember = BooleanField("Keep me signed in on this device for 30 days")
+    remember = BooleanField(_l("Keep me signed in on this device for 30 days"))
     next = HiddenField()
 
 
@@ -184,23 +191,23 @@ class EmailOnlyForm(FlaskForm):
 
 
 class NewPasswordForm(FlaskForm):
-    password = _new_password_field("New password")
+    password = _new_password_field(_l("New password"))
 
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(
-        "Current password",
-        validators=[InputRequired("Please give your current password.")],
+        _l("Current password"),
+        validators=[InputRequired(_l("Please give your current password."))],
         render_kw={"autocomplete": "current-password"},
     )
-    password = _new_password_field("New password")
+    password = _new_password_field(_l("New password"))
 
 
 class ChangeEmailForm(FlaskForm):
-    email = _email_field("New email")
+    email = _email_field(_l("New email"))
     current_password = PasswordField(
-        "Current password",
-        validators=[InputRequired("Please give your current password.")],
+        _l("Current password"),
+        validators=[InputRequired(_l("Please give your current password."))],
         render_kw={"autocomplete": "current-password"},
     )
 
@@ -217,8 +224,8 @@ class NotificationsForm(FlaskForm):
 
 class DeleteAccountForm(FlaskForm):
     current_password = PasswordField(
-        "Your password",
-        validators=[InputRequired("Please give your password to delete the account.")],
+        _l("Your password"),
+        validators=[InputRequired(_l("Please give your password to delete the account."))],
         render_kw={"autocomplete": "current-password"},
     )
 

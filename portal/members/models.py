@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,17 +24,26 @@ class Role(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return ROLE_LABELS[self]
+        return str(ROLE_LABELS[self])
 
 
 ROLE_LABELS = {
-    Role.SENIOR: "A senior who wants to learn",
-    Role.JUNIOR: "A junior who can teach",
-    Role.BOTH: "Both: I learn some tools and teach others",
+    Role.SENIOR: _l("A senior who wants to learn"),
+    Role.JUNIOR: _l("A junior who can teach"),
+    Role.BOTH: _l("Both: I learn some tools and teach others"),
 }
 
-LANGUAGES = {"en": "English", "hi": "Hindi", "hinglish": "Hinglish", "other": "Other"}
-MEETING_MODES = {"video": "Video call", "phone": "Phone or WhatsApp", "in_person": "In person"}
+LANGUAGES = {
+    "en": _l("English"),
+    "hi": _l("Hindi"),
+    "hinglish": _l("Hinglish"),
+    "other": _l("Other"),
+}
+MEETING_MODES = {
+    "video": _l("Video call"),
+    "phone": _l("Phone or WhatsApp"),
+    "in_person": _l("In person"),
+}
 
 
 class Member(UserMixin, Hideable, db.Model):

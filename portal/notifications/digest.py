@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from portal.clock import utcnow
 from portal.extensions import db
@@ -68,7 +69,7 @@ def send_digests(period: str) -> str:
                 queued += send_notice(
                     db.session.get(Member, member_id),
                     "digest",
-                    f"This month at {current_app.config['SITE_NAME']}",
+                    _l("This month at %(site)s", site=current_app.config["SITE_NAME"]),
                     "digest",
                     dedupe_key=f"digest:{period}:{member_id}",
                     sections=sections,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.clock import utcnow
@@ -13,13 +14,13 @@ from portal.extensions import db
 # Each kind of notice email, as the account page offers it; every notice email carries
 # a link that turns its own kind off.
 NOTICES = {
-    "answers": "Someone answers my request, or a request I answered finds its match",
-    "accepted": "My answer is accepted and a pairing begins",
-    "messages": "A new message in one of my pairings",
-    "reflections": "My partner has reflected on our quarter and mine is waiting",
-    "reminders": "Reminders: answers waiting for me, a reflection due, a quiet pairing",
-    "digest": "A monthly note: new essays, requests that fit me, my pairings' next steps",
-    "reports": "What the moderators did about something I reported",
+    "answers": _l("Someone answers my request, or a request I answered finds its match"),
+    "accepted": _l("My answer is accepted and a pairing begins"),
+    "messages": _l("A new message in one of my pairings"),
+    "reflections": _l("My partner has reflected on our quarter and mine is waiting"),
+    "reminders": _l("Reminders: answers waiting for me, a reflection due, a quiet pairing"),
+    "digest": _l("A monthly note: new essays, requests that fit me, my pairings' next steps"),
+    "reports": _l("What the moderators did about something I reported"),
 }
 
 

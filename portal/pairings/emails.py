@@ -3,6 +3,8 @@ change; each respects its kind's preference."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
+
 from portal.board.models import Answer, PairingRequest
 from portal.members.models import Member
 from portal.notifications.email import send_notice
@@ -14,7 +16,7 @@ def messaged(pairing: Pairing, author: Member, message: Message) -> None:
     send_notice(
         pairing.partner_of(author.id),
         "messages",
-        f"{author.display_name} sent you a message",
+        _l("%(name)s sent you a message", name=author.display_name),
         "pairing_message",
         author=author,
         message=message,
@@ -27,7 +29,7 @@ def reflected(pairing: Pairing, author: Member, quarter: Quarter) -> None:
     send_notice(
         pairing.partner_of(author.id),
         "reflections",
-        f"{author.display_name} reflected on your quarter: yours is waiting",
+        _l("%(name)s reflected on your quarter: yours is waiting", name=author.display_name),
         "reflection_waiting",
         author=author,
         quarter=quarter,
@@ -41,7 +43,7 @@ def accepted(item: PairingRequest, pairing: Pairing, chosen: Answer, others: lis
     send_notice(
         chosen.author,
         "accepted",
-        f"Your answer to \u201c{item.title}\u201d was accepted",
+        _l("Your answer to \u201c%(title)s\u201d was accepted", title=item.title),
         "accepted",
         item=item,
         link=absolute_url("pairings.pairing", pairing_id=pairing.id),
@@ -50,7 +52,7 @@ def accepted(item: PairingRequest, pairing: Pairing, chosen: Answer, others: lis
         send_notice(
             other.author,
             "answers",
-            f"\u201c{item.title}\u201d found its match",
+            _l("\u201c%(title)s\u201d found its match", title=item.title),
             "matched_elsewhere",
             item=item,
             link=absolute_url("board.board"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
@@ -12,23 +13,23 @@ from portal.web.numbers import whole_number
 
 class GoalForm(FlaskForm):
     goal = TextAreaField(
-        "Your goal",
-        validators=[Optional(), Length(max=600, message="Up to 600 characters, please.")],
+        _l("Your goal"),
+        validators=[Optional(), Length(max=600, message=_l("Up to 600 characters, please."))],
     )
 
 
 class ItemForm(FlaskForm):
     title = StringField(
-        "Item",
+        _l("Item"),
         validators=[
-            DataRequired("Please give the item a short title."),
-            Length(max=120, message="Up to 120 characters, please."),
+            DataRequired(_l("Please give the item a short title.")),
+            Length(max=120, message=_l("Up to 120 characters, please.")),
             one_line,
         ],
     )
     detail = TextAreaField(
-        "Details (optional)",
-        validators=[Optional(), Length(max=1000, message="Up to 1,000 characters, please.")],
+        _l("Details (optional)"),
+        validators=[Optional(), Length(max=1000, message=_l("Up to 1,000 characters, please."))],
     )
 
 
@@ -38,23 +39,23 @@ class MoveForm(FlaskForm):
 
 class SessionForm(FlaskForm):
     held_on = DateField(
-        "Date",
-        validators=[InputRequired("Please give the date of the session (like 2026-11-30).")],
+        _l("Date"),
+        validators=[InputRequired(_l("Please give the date of the session (like 2026-11-30)."))],
         render_kw={"autocomplete": "off"},
     )
-    agenda_item = SelectField("Agenda item", choices=[], validate_choice=False)
+    agenda_item = SelectField(_l("Agenda item"), choices=[], validate_choice=False)
     covered = StringField(
-        "What you covered",
+        _l("What you covered"),
         validators=[
-            DataRequired("Please say in a line what you covered."),
-            Length(max=300, message="Up to 300 characters, please."),
+            DataRequired(_l("Please say in a line what you covered.")),
+            Length(max=300, message=_l("Up to 300 characters, please.")),
             one_line,
         ],
     )
     notes = TextAreaField(
-        "Notes (optional)",
-        validators=[Optional(), Length(max=4000, message="Up to 4,000 characters, please.")],
-        description="Both of you can read and correct the log.",
+        _l("Notes (optional)"),
+        validators=[Optional(), Length(max=4000, message=_l("Up to 4,000 characters, please."))],
+        description=_l("Both of you can read and correct the log."),
     )
 
     def agenda_item_id(self) -> int | None:
@@ -66,8 +67,8 @@ def _reflection_field(label: str, hint: str) -> TextAreaField:
     return TextAreaField(
         label,
         validators=[
-            DataRequired("Please write a sentence or two here."),
-            Length(max=2000, message="Up to 2,000 characters, please."),
+            DataRequired(_l("Please write a sentence or two here.")),
+            Length(max=2000, message=_l("Up to 2,000 characters, please.")),
         ],
         description=hint,
     )
@@ -80,46 +81,46 @@ class ReflectionForm(FlaskForm):
         "What to do next quarter", "A next tool, a change of pace, or a reason to stop here."
     )
     # Asked only while reflecting is early (see services.reflection_window).
-    finish_early = BooleanField("We are finishing this quarter early")
+    finish_early = BooleanField(_l("We are finishing this quarter early"))
 
 
 class EndForm(FlaskForm):
     reason = TextAreaField(
-        "Why end the pairing?",
+        _l("Why end the pairing?"),
         validators=[
-            DataRequired("Please give a short reason; your partner will see it."),
-            Length(min=3, max=500, message="Between 3 and 500 characters, please."),
+            DataRequired(_l("Please give a short reason; your partner will see it.")),
+            Length(min=3, max=500, message=_l("Between 3 and 500 characters, please.")),
         ],
-        description="Your partner sees this on the pairing page. Kindness helps.",
+        description=_l("Your partner sees this on the pairing page. Kindness helps."),
     )
 
 
 class RenewForm(FlaskForm):
     quarter = HiddenField()  # the quarter the member saw end
     tool = StringField(
-        "The next tool",
+        _l("The next tool"),
         validators=[
-            DataRequired("Please name the tool for the next quarter."),
-            Length(max=60, message="Up to 60 characters, please."),
+            DataRequired(_l("Please name the tool for the next quarter.")),
+            Length(max=60, message=_l("Up to 60 characters, please.")),
             one_line,
         ],
-        description="Pick one from the list or type a new one.",
+        description=_l("Pick one from the list or type a new one."),
     )
 
 
 class MessageForm(FlaskForm):
     body = TextAreaField(
-        "Message",
+        _l("Message"),
         validators=[
-            DataRequired("Please write a message."),
-            Length(max=2000, message="Up to 2,000 characters, please."),
+            DataRequired(_l("Please write a message.")),
+            Length(max=2000, message=_l("Up to 2,000 characters, please.")),
         ],
     )
 
 
 class SharingForm(FlaskForm):
-    shares = BooleanField("Show this pairing on the junior's taught-upward page")
+    shares = BooleanField(_l("Show this pairing on the junior's taught-upward page"))
 
 
 class RecordForm(FlaskForm):
-    public = BooleanField("Show my participation record on my public profile")
+    public = BooleanField(_l("Show my participation record on my public profile"))

@@ -7,6 +7,7 @@ import enum
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.clock import utcnow
@@ -22,6 +23,12 @@ class PairingStatus(enum.StrEnum):
     ACTIVE = "active"
     COMPLETED = "completed"  # ended with every quarter reflected on by both
     ENDED = "ended"  # ended early, with a reason
+
+    @property
+    def word(self) -> str:
+        """The status in the interface's language, lower case."""
+        words = {"active": _l("active"), "completed": _l("completed"), "ended": _l("ended")}
+        return str(words[self.value])
 
 
 class Pairing(db.Model):

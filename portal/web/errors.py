@@ -13,6 +13,7 @@ import time
 
 from flask import Flask, current_app, g, render_template, request
 from flask.globals import request_ctx
+from flask_babel import lazy_gettext as _l
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -27,14 +28,23 @@ log = logging.getLogger("portal")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 MESSAGES = {
-    400: ("That request didn't make sense", "Something in it was missing or malformed."),
-    403: ("That isn't yours to change", "You don't have permission to do that."),
-    404: ("We couldn't find that page", "The link may be old, or the page may have moved."),
-    405: ("That didn't work", "This address doesn't accept that kind of request."),
-    409: ("That has already changed", "Someone changed this before you did. Reload and try again."),
-    413: ("That was too large", "What you sent is bigger than we accept (2 MB at most)."),
-    429: ("Please slow down", "Too many attempts in a short time. Wait a little and try again."),
-    500: ("Something went wrong on our side", "It has been logged and we will look into it."),
+    400: (_l("That request didn't make sense"), _l("Something in it was missing or malformed.")),
+    403: (_l("That isn't yours to change"), _l("You don't have permission to do that.")),
+    404: (_l("We couldn't find that page"), _l("The link may be old, or the page may have moved.")),
+    405: (_l("That didn't work"), _l("This address doesn't accept that kind of request.")),
+    409: (
+        _l("That has already changed"),
+        _l("Someone changed this before you did. Reload and try again."),
+    ),
+    413: (_l("That was too large"), _l("What you sent is bigger than we accept (2 MB at most).")),
+    429: (
+        _l("Please slow down"),
+        _l("Too many attempts in a short time. Wait a little and try again."),
+    ),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("It has been logged and we will look into it."),
+    ),
 }
 
 

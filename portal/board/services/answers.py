@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from portal.board import emails
@@ -26,10 +28,15 @@ from portal.web.database import write_transaction
 
 def answer_request(member: Member, request: PairingRequest, message: str) -> Answer:
     if request.author_id == member.id:
-        raise NotAllowed("You can't answer your own request.")
+        raise NotAllowed(_("You can't answer your own request."))
     check_not_blocked(member, request.author_id, "answer this request")
     if request.status is not Status.OPEN:
-        raise Conflict(f"This request is {request.status.value}: it takes no new answers.")
+        raise Conflict(
+            _(
+                "This request is %(status)s: it takes no new answers.",
+                status=request.status.word,
+            )
+        )
     try:
         with write_transaction():
             board_changed()  # the board's lock first, so the daily limit can't be raced
@@ -43,23 +50,27 @@ def answer_request(member: Member, request: PairingRequest, message: str) -> Ans
                 .values(answer_count=PairingRequest.answer_count + 1)
             ).rowcount
             if not changed:
-                raise Conflict("This request closed a moment ago: it takes no new answers.")
+                raise Conflict(_("This request closed a moment ago: it takes no new answers."))
             notify(
                 request.author_id,
-                f"{member.name} answered your request \u201c{request.title}\u201d.",
+                _l(
+                    "%(name)s answered your request \u201c%(title)s\u201d.",
+                    name=member.name,
+                    title=request.title,
+                ),
                 f"/requests/{request.id}#answer-{answer.id}",
                 actor=member,
             )
             emails.answered(request, answer)
     except IntegrityError as exc:
-        raise Conflict("You have already answered this request.") from exc
+        raise Conflict(_("You have already answered this request.")) from exc
     db.session.refresh(request)
     return answer
 
 
 def withdraw_answer(member: Member, answer: Answer) -> None:
     if answer.author_id != member.id:
-        raise NotAllowed("Only the member who wrote this answer can withdraw it.")
+        raise NotAllowed(_("Only the member who wrote this answer can withdraw it."))
     with write_transaction():
         board_changed()
         changed = db.session.execute(
@@ -68,7 +79,12 @@ def withdraw_answer(member: Member, answer: Answer) -> None:
             .values(status=AnswerStatus.WITHDRAWN)
         ).rowcount
         if not changed:
-            raise Conflict(f"This answer is {answer.status.value}: it can't be withdrawn now.")
+            raise Conflict(
+                _(
+                    "This answer is %(status)s: it can't be withdrawn now.",
+                    status=answer.status.word,
+                )
+            )
         db.session.execute(
             sa.update(PairingRequest)
             .where(PairingRequest.id == answer.request_id)
@@ -86,21 +102,24 @@ def check_not_blocked(member: Member, other_id: int, doing: str) -> None:
     member who blocked is reminded of it; the other is told only that they can't."""
     if has_blocked(member.id, other_id):
         raise NotAllowed(
-            f"You have blocked this member, so you can't {doing}. "
-            "You can unblock them from your account page."
+            _(
+                "You have blocked this member, so you can't %(doing)s. "
+                "You can unblock them from your account page.",
+                doing=doing,
+            )
         )
     if has_blocked(other_id, member.id):
-        raise NotAllowed(f"You can't {doing}.")
+        raise NotAllowed(_("You can't %(doing)s.", doing=doing))
 
 
 def check_can_accept(member: Member, request: PairingRequest, answer: Answer) -> None:
     if request.author_id != member.id:
-        raise NotAllowed("Only the member who posted this request can accept an answer.")
+        raise NotAllowed(_("Only the member who posted this request can accept an answer."))
     if answer.request_id != request.id:
-        raise NotAllowed("That answer belongs to another request.")
+        raise NotAllowed(_("That answer belongs to another request."))
     check_not_blocked(member, answer.author_id, "be paired with them")
     if answer.is_hidden or answer.author.is_suspended():
-        raise Conflict("That answer is no longer open: the moderators took it off the board.")
+        raise Conflict(_("That answer is no longer open: the moderators took it off the board."))
 
 
 @dataclass
@@ -124,14 +143,14 @@ def match(member: Member, request: PairingRequest, answer: Answer) -> Matched:
         .values(status=Status.MATCHED, closed_at=utcnow())
     ).rowcount
     if not matched:
-        raise Conflict("This request is no longer open: an answer was already accepted.")
+        raise Conflict(_("This request is no longer open: an answer was already accepted."))
     chosen = db.session.execute(
         sa.update(Answer)
         .where(Answer.id == answer.id, Answer.status == AnswerStatus.OPEN)
         .values(status=AnswerStatus.ACCEPTED)
     ).rowcount
     if not chosen:
-        raise Conflict("That answer was withdrawn; it can't be accepted.")
+        raise Conflict(_("That answer was withdrawn; it can't be accepted."))
     others = list(
         db.session.scalars(
             sa.select(Answer).where(
@@ -149,8 +168,11 @@ def match(member: Member, request: PairingRequest, answer: Answer) -> Matched:
     for other in others:
         notify(
             other.author_id,
-            f"\u201c{request.title}\u201d has been matched with another member. "
-            "Thank you for offering; there are other requests waiting.",
+            _l(
+                "\u201c%(title)s\u201d has been matched with another member. "
+                "Thank you for offering; there are other requests waiting.",
+                title=request.title,
+            ),
             "/requests/",
         )
     return Matched(answer, others)

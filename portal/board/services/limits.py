@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.board.models import Answer, AnswerStatus, PairingRequest, Status
 from portal.clock import utcnow
@@ -37,7 +38,7 @@ def is_new(member: Member) -> bool:
 
 def check_can_post(member: Member) -> None:
     if not member.is_verified:
-        raise NotAllowed("Please confirm your email address before posting.")
+        raise NotAllowed(_("Please confirm your email address before posting."))
     if is_new(member):
         open_count = db.session.scalar(
             sa.select(sa.func.count()).where(
@@ -46,14 +47,16 @@ def check_can_post(member: Member) -> None:
         )
         if open_count >= NEW_MEMBER_OPEN_REQUESTS:
             raise NotAllowed(
-                "New members keep one request open at a time, for their first week or "
-                "until their first pairing. Close your open request, or wait a few days."
+                _(
+                    "New members keep one request open at a time, for their first week or "
+                    "until their first pairing. Close your open request, or wait a few days."
+                )
             )
 
 
 def check_can_answer(member: Member) -> None:
     if not member.is_verified:
-        raise NotAllowed("Please confirm your email address before answering.")
+        raise NotAllowed(_("Please confirm your email address before answering."))
     if is_new(member):
         since = utcnow() - timedelta(days=1)
         answers = db.session.scalar(
@@ -63,6 +66,9 @@ def check_can_answer(member: Member) -> None:
         )
         if answers >= NEW_MEMBER_ANSWERS_A_DAY:
             raise NotAllowed(
-                f"New members answer up to {NEW_MEMBER_ANSWERS_A_DAY} requests a day in "
-                "their first week. Please come back tomorrow."
+                _(
+                    "New members answer up to %(count)s requests a day in "
+                    "their first week. Please come back tomorrow.",
+                    count=NEW_MEMBER_ANSWERS_A_DAY,
+                )
             )

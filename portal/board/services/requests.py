@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.board.models import Answer, AnswerStatus, Kind, PairingRequest, RequestTag, Status
 from portal.board.services.limits import check_can_post
@@ -49,7 +50,7 @@ def _check_refusals(member: Member, data: RequestInput, now: datetime) -> None:
         )
     )
     if duplicate:
-        raise Conflict("You posted this request a moment ago; it is on the board.")
+        raise Conflict(_("You posted this request a moment ago; it is on the board."))
 
 
 def post_request(member: Member, data: RequestInput) -> PairingRequest:
@@ -89,7 +90,7 @@ def get_request(request_id: int) -> PairingRequest | None:
 
 def _end_request(member: Member, request: PairingRequest, status: Status) -> None:
     if request.author_id != member.id:
-        raise NotAllowed("Only the member who posted this request can do that.")
+        raise NotAllowed(_("Only the member who posted this request can do that."))
     with write_transaction():
         board_changed()
         changed = db.session.execute(
@@ -98,7 +99,7 @@ def _end_request(member: Member, request: PairingRequest, status: Status) -> Non
             .values(status=status, closed_at=utcnow())
         ).rowcount
         if not changed:
-            raise Conflict(f"This request is already {request.status.value}.")
+            raise Conflict(_("This request is already %(status)s.", status=request.status.word))
         db.session.execute(
             sa.update(Answer)
             .where(Answer.request_id == request.id, Answer.status == AnswerStatus.OPEN)
@@ -118,7 +119,7 @@ def withdraw_request(member: Member, request: PairingRequest) -> None:
 def renew_request(member: Member, request: PairingRequest) -> None:
     """An expired request comes back to the board until the end of this quarter."""
     if request.author_id != member.id:
-        raise NotAllowed("Only the member who posted this request can renew it.")
+        raise NotAllowed(_("Only the member who posted this request can renew it."))
     now = utcnow()
     with write_transaction():
         board_changed()
@@ -128,7 +129,7 @@ def renew_request(member: Member, request: PairingRequest) -> None:
             .values(status=Status.OPEN, expires_at=end_of_quarter(now), closed_at=None)
         ).rowcount
         if not changed:
-            raise Conflict("Only an expired request can be renewed.")
+            raise Conflict(_("Only an expired request can be renewed."))
     db.session.refresh(request)
 
 

@@ -150,7 +150,7 @@ def change_password():
             forget_browser()
             member.session_token = token
             login_user(member, remember=remember)
-            flash("Your password is changed. Other devices have been signed out.", "success")
+            flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect_to(url_for("members.account"))
     return _page(422, password=form)
 
@@ -172,8 +172,11 @@ def change_email():
             services.send_verification(current_user, new)
             # The same words whether or not the address is taken.
             flash(
-                f"We sent a confirmation link to {new}. It usually arrives within a minute; "
-                "your email changes when you open it.",
+                _(
+                    "We sent a confirmation link to %(email)s. It usually arrives within a "
+                    "minute; your email changes when you open it.",
+                    email=new,
+                ),
                 "success",
             )
             return redirect_to(url_for("members.account"))
@@ -185,10 +188,13 @@ def change_email():
 @limiter.limit(lambda: config_limit("RATELIMIT_EMAIL_LINKS"), key_func=_member_key)
 def resend_verification():
     if current_user.is_verified:
-        flash("Your email address is already confirmed.", "info")
+        flash(_("Your email address is already confirmed."), "info")
     else:
         services.send_verification(current_user)
-        flash(f"A new confirmation link is on its way to {current_user.email}.", "success")
+        flash(
+            _("A new confirmation link is on its way to %(email)s.", email=current_user.email),
+            "success",
+        )
     return redirect_to(url_for("members.account"))
 
 
@@ -199,7 +205,7 @@ def update_notifications():
     if not form.validate():
         return _page(422, notices=form)
     services.set_notifications(current_user, {k: bool(form[k].data) for k in NOTICES})
-    flash("Your email preferences are saved.", "success")
+    flash(_("Your email preferences are saved."), "success")
     return redirect_to(url_for("members.account"))
 
 
@@ -227,6 +233,6 @@ def delete_account():
         else:
             services.delete_account(current_user)  # the goodbye mail is queued with it
             forget_browser()
-            flash("Your account is deleted. Thank you for the time you spent with us.", "info")
+            flash(_("Your account is deleted. Thank you for the time you spent with us."), "info")
             return redirect_to(url_for("pages.home"))
     return _page(422, delete=form)

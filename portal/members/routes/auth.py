@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.extensions import limiter
@@ -59,7 +60,7 @@ def logout():
     if current_user.is_authenticated:
         services.end_session(current_user.session_token)
     forget_browser()
-    flash("You are signed out.", "info")
+    flash(_("You are signed out."), "info")
     return redirect_to(url_for("pages.home"))
 
 
@@ -101,7 +102,7 @@ def sign_in_link(token: str):
     except TokenError as error:
         return render_template("members/link_problem.html", message=str(error)), 400
     sign_in_here(member, session_token)
-    flash(f"Welcome back, {member.name}.", "success")
+    flash(_("Welcome back, %(name)s.", name=member.name), "success")
     return redirect_to(url_for("pages.home"))
 
 
@@ -128,7 +129,7 @@ def reset_password(token: str):
             form.password.errors = [error.message]
         else:
             forget_browser()
-            flash("Your password is changed. Please sign in with it.", "success")
+            flash(_("Your password is changed. Please sign in with it."), "success")
             return redirect_to(url_for("members.login"))
     status = 422 if request.method == "POST" else 200
     return render_template("members/reset.html", form=form), status

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.essays import snapshot, today
@@ -136,9 +137,9 @@ def confirm_email(token: str):
         sign_in_here(member, session_token)
     elif signed_in_as != member.id:
         # Confirmed; but an old link opened elsewhere signs nobody in.
-        flash("Your email address is confirmed. Sign in to continue.", "success")
+        flash(_("Your email address is confirmed. Sign in to continue."), "success")
         return redirect_to(url_for("members.login"))
-    flash("Your email address is confirmed. Welcome to the club!", "success")
+    flash(_("Your email address is confirmed. Welcome to the club!"), "success")
     return redirect_to(url_for("members.account"))
 
 

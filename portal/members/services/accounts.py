@@ -10,6 +10,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 import portal.mail as mail
@@ -223,7 +224,7 @@ def change_password(member: Member, password: str, *, keep_session: str | None =
 
 def check_password(member: Member, password: str, field: str = "current_password") -> None:
     if not verify_password(member.password_hash, password):
-        raise FieldError(field, "That password isn't right.")
+        raise FieldError(field, _("That password isn't right."))
 
 
 def update_profile(member: Member, *, can_teach: list[str], wants_to_learn: list[str], **fields):

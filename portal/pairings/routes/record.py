@@ -4,6 +4,7 @@ junior's shareable "taught upward" page."""
 from __future__ import annotations
 
 from flask import abort, flash, render_template
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.members.sections import profile_section
@@ -21,9 +22,9 @@ def record_visibility():
         abort(400)
     services.set_record_public(current_user, bool(form.public.data))
     if form.public.data:
-        flash("Your participation record is now on your public profile.", "success")
+        flash(_("Your participation record is now on your public profile."), "success")
     else:
-        flash("Your participation record is private: only you and the admins see it.", "success")
+        flash(_("Your participation record is private: only you and the admins see it."), "success")
     return redirect_to(f"/members/{current_user.handle}#participation")
 
 

@@ -4,6 +4,7 @@ the two members find their way from the matched request to their pairing."""
 from __future__ import annotations
 
 from flask import abort, flash, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.board.forms import AcceptForm
@@ -38,7 +39,7 @@ def accept(request_id: int, answer_id: int):
         # A reporting line makes teaching upward harder: say so, and ask again.
         return render_template("board/same_organisation.html", item=item, answer=chosen, form=form)
     flash(
-        "You accepted an answer: your pairing begins. Everyone else has been told, kindly.",
+        _("You accepted an answer: your pairing begins. Everyone else has been told, kindly."),
         "success",
     )
     return redirect_to(url_for("pairings.pairing", pairing_id=accepted.pairing.id))

@@ -4,6 +4,7 @@ only the quarter under way. Changes to one pairing queue on its row."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.domain import Conflict, NotAllowed
 from portal.extensions import db
@@ -15,7 +16,7 @@ from portal.pairings.services.queries import current_quarter
 def side_of(pairing: Pairing, member: Member) -> str:
     side = pairing.side_of(member.id)
     if side is None:
-        raise NotAllowed("Only the two members of this pairing can change it.")
+        raise NotAllowed(_("Only the two members of this pairing can change it."))
     return side
 
 
@@ -27,7 +28,9 @@ def lock(pairing: Pairing) -> None:
         sa.select(Pairing.status).where(Pairing.id == pairing.id).with_for_update()
     )
     if status is not PairingStatus.ACTIVE:
-        raise Conflict("This pairing has ended. Its page stays as a record, but it can't change.")
+        raise Conflict(
+            _("This pairing has ended. Its page stays as a record, but it can't change.")
+        )
 
 
 def check_can_change(pairing: Pairing, member: Member) -> None:
@@ -37,7 +40,9 @@ def check_can_change(pairing: Pairing, member: Member) -> None:
 def open_for_changes(pairing: Pairing, member: Member) -> str:
     side = side_of(pairing, member)
     if not pairing.is_active:
-        raise Conflict("This pairing has ended. Its page stays as a record, but it can't change.")
+        raise Conflict(
+            _("This pairing has ended. Its page stays as a record, but it can't change.")
+        )
     return side
 
 
@@ -49,7 +54,9 @@ def open_quarter(pairing: Pairing) -> Quarter:
     quarter = current_quarter(pairing)
     if quarter.is_complete:
         raise Conflict(
-            "This quarter is complete: both of you have reflected. "
-            "Renew for the next quarter to plan and log more."
+            _(
+                "This quarter is complete: both of you have reflected. "
+                "Renew for the next quarter to plan and log more."
+            )
         )
     return quarter

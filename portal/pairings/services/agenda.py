@@ -4,6 +4,7 @@ edited, reordered, added to and trimmed by the pair."""
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.clock import utcnow
 from portal.domain import Conflict, FieldError, NotAllowed
@@ -33,10 +34,12 @@ def start_quarter(pairing: Pairing, tool: Tool, number: int = 1) -> Quarter:
 
 def check_own_goal(pairing: Pairing, member: Member, side: str) -> None:
     if side not in SIDES:
-        raise NotAllowed("There is no such goal.")
+        raise NotAllowed(_("There is no such goal."))
     if side != side_of(pairing, member):
         partner = pairing.partner_of(member.id).display_name
-        raise NotAllowed(f"Each of you writes your own goal: this one is for {partner}.")
+        raise NotAllowed(
+            _("Each of you writes your own goal: this one is for %(name)s.", name=partner)
+        )
 
 
 def set_goal(pairing: Pairing, member: Member, side: str, text: str) -> Quarter:
@@ -55,7 +58,9 @@ def item_of(pairing: Pairing, item_id: int) -> AgendaItem:
     if quarter is None or quarter.pairing_id != pairing.id:
         raise LookupError(item_id)
     if quarter.is_complete or quarter.id != current_quarter(pairing).id:
-        raise Conflict("Past quarters are kept as they were: only this quarter's agenda changes.")
+        raise Conflict(
+            _("Past quarters are kept as they were: only this quarter's agenda changes.")
+        )
     return item
 
 
@@ -89,7 +94,7 @@ def edit_item(pairing: Pairing, member: Member, item_id: int, title: str, detail
 def move_item(pairing: Pairing, member: Member, item_id: int, direction: str) -> None:
     """Swap an item with its neighbour above ("up") or below ("down")."""
     if direction not in ("up", "down"):
-        raise FieldError("direction", "Move an item up or down.")
+        raise FieldError("direction", _("Move an item up or down."))
     open_for_changes(pairing, member)
     with write_transaction():
         lock(pairing)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.clock import local_date, utcnow
 from portal.domain import Conflict, FieldError
@@ -14,6 +15,7 @@ from portal.members.models import Member
 from portal.pairings.models import AgendaItem, Pairing, Quarter, SessionEntry
 from portal.pairings.services.access import lock, open_for_changes, open_quarter
 from portal.web.database import write_transaction
+from portal.web.i18n import format_day
 
 DUPLICATE_WINDOW = timedelta(minutes=10)
 
@@ -32,19 +34,21 @@ def check_session(
     """Dates are the member's own: "today" and the day the pairing began, in their zone."""
     if data.held_on > today:
         raise FieldError(
-            "held_on", "A session can't be dated in the future. Log it once it has happened."
+            "held_on", _("A session can't be dated in the future. Log it once it has happened.")
         )
     began = local_date(pairing.started_at, member)
     if data.held_on < began:
         raise FieldError(
             "held_on",
-            f"This pairing began on {began.strftime('%-d %B %Y')}: "
-            "a session can't be dated before that.",
+            _(
+                "This pairing began on %(day)s: a session can't be dated before that.",
+                day=format_day(began),
+            ),
         )
     if data.agenda_item_id is not None:
         item = db.session.get(AgendaItem, data.agenda_item_id)
         if item is None or item.quarter_id != quarter.id:
-            raise FieldError("agenda_item", "Please choose an item from this quarter's agenda.")
+            raise FieldError("agenda_item", _("Please choose an item from this quarter's agenda."))
 
 
 def log_session(pairing: Pairing, member: Member, data: SessionInput, today: date) -> SessionEntry:
@@ -65,7 +69,7 @@ def log_session(pairing: Pairing, member: Member, data: SessionInput, today: dat
             )
         )
         if repeat:
-            raise Conflict("You logged this session a moment ago; it is in the log.")
+            raise Conflict(_("You logged this session a moment ago; it is in the log."))
         entry = SessionEntry(
             pairing_id=pairing.id,
             quarter_id=quarter.id,
@@ -90,7 +94,7 @@ def check_entry_open(pairing: Pairing, entry: SessionEntry) -> Quarter:
     """An entry can be corrected while its quarter is the one under way."""
     quarter = open_quarter(pairing)
     if entry.quarter_id != quarter.id:
-        raise Conflict("Past quarters are kept as they were: only this quarter's log changes.")
+        raise Conflict(_("Past quarters are kept as they were: only this quarter's log changes."))
     return quarter
 
 

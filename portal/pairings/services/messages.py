@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.clock import utcnow
 from portal.domain import Conflict, FieldError
@@ -29,7 +31,7 @@ class Posted:
 def post_message(pairing: Pairing, member: Member, body: str) -> Posted:
     body = body.strip()
     if not body:
-        raise FieldError("body", "Please write a message.")
+        raise FieldError("body", _("Please write a message."))
     open_for_changes(pairing, member)  # an ended pairing is a record: messages close too
     partner = pairing.partner_of(member.id)
     link = f"/pairings/{pairing.id}#messages"
@@ -44,13 +46,18 @@ def post_message(pairing: Pairing, member: Member, body: str) -> Posted:
             )
         )
         if repeat:
-            raise Conflict("You sent this message a moment ago.")
+            raise Conflict(_("You sent this message a moment ago."))
         message = Message(pairing_id=pairing.id, author_id=member.id, body=body)
         db.session.add(message)
         # One unread notice per conversation: a burst of messages is one nudge, not ten.
         waiting = has_unread(partner.id, link)
         if not waiting:
-            notify(partner.id, f"{member.display_name} sent you a message.", link, actor=member)
+            notify(
+                partner.id,
+                _l("%(name)s sent you a message.", name=member.display_name),
+                link,
+                actor=member,
+            )
             db.session.flush()
             emails.messaged(pairing, member, message)
     return Posted(message, notify_by_email=not waiting)

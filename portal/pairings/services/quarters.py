@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.board.services.version import board_changed
 from portal.clock import local_date, today_for, utcnow
@@ -114,7 +116,7 @@ def reflect(
     }
     for name, text in texts.items():
         if not text:
-            raise FieldError(name, "Please write a sentence or two here.")
+            raise FieldError(name, _("Please write a sentence or two here."))
     open_for_changes(pairing, member)
     partner = pairing.partner_of(member.id)
     with write_transaction():
@@ -149,16 +151,23 @@ def reflect(
             quarter.completed_at = utcnow()
             notify(
                 partner.id,
-                f"{member.display_name} reflected too: your quarter of {quarter.tool.name} "
-                "is complete. Well done, both of you.",
+                _l(
+                    "%(name)s reflected too: your quarter of %(tool)s is complete. "
+                    "Well done, both of you.",
+                    name=member.display_name,
+                    tool=quarter.tool.name,
+                ),
                 link,
                 actor=member,
             )
         elif new:
             notify(
                 partner.id,
-                f"{member.display_name} reflected on your quarter of {quarter.tool.name}. "
-                "Yours is waiting.",
+                _l(
+                    "%(name)s reflected on your quarter of %(tool)s. Yours is waiting.",
+                    name=member.display_name,
+                    tool=quarter.tool.name,
+                ),
                 link,
                 actor=member,
             )
@@ -180,7 +189,7 @@ def final_status(pairing: Pairing) -> PairingStatus:
 def end_pairing(pairing: Pairing, member: Member, reason: str) -> None:
     reason = reason.strip()
     if len(reason) < 3:
-        raise FieldError("reason", "Please give a short reason; your partner will see it.")
+        raise FieldError("reason", _("Please give a short reason; your partner will see it."))
     open_for_changes(pairing, member)
     with write_transaction():
         db.session.execute(sa.select(Pairing.id).where(Pairing.id == pairing.id).with_for_update())
@@ -195,10 +204,14 @@ def end_pairing(pairing: Pairing, member: Member, reason: str) -> None:
             )
         ).rowcount
         if not changed:
-            raise Conflict("This pairing has already ended.")
+            raise Conflict(_("This pairing has already ended."))
         notify(
             pairing.partner_of(member.id).id,
-            f"{member.display_name} ended your pairing ({current_quarter(pairing).tool.name}).",
+            _l(
+                "%(name)s ended your pairing (%(tool)s).",
+                name=member.display_name,
+                tool=current_quarter(pairing).tool.name,
+            ),
             f"/pairings/{pairing.id}",
             actor=member,
         )
@@ -211,26 +224,34 @@ def renew(pairing: Pairing, member: Member, tool_name: str, after: int | None = 
     `after` is the quarter the member saw: if the partner renewed first, say so."""
     name = " ".join(tool_name.split())
     if not name:
-        raise FieldError("tool", "Please name the tool for the next quarter.")
+        raise FieldError("tool", _("Please name the tool for the next quarter."))
     open_for_changes(pairing, member)
     with write_transaction():
         lock(pairing)
         quarter = current_quarter(pairing)
         if after is not None and quarter.number > after:
             raise Conflict(
-                f"{pairing.partner_of(member.id).display_name} has already started quarter "
-                f"{quarter.number}: {quarter.tool.name}."
+                _(
+                    "%(name)s has already started quarter %(number)s: %(tool)s.",
+                    name=pairing.partner_of(member.id).display_name,
+                    number=quarter.number,
+                    tool=quarter.tool.name,
+                )
             )
         if not quarter.is_complete:
             raise Conflict(
-                "Finish this quarter first: it is complete when both of you have reflected."
+                _("Finish this quarter first: it is complete when both of you have reflected.")
             )
         tool = find_or_create_tool(name)
         following = start_quarter(pairing, tool, quarter.number + 1)
         notify(
             pairing.partner_of(member.id).id,
-            f"{member.display_name} started quarter {following.number} of your pairing: "
-            f"{tool.name}.",
+            _l(
+                "%(name)s started quarter %(number)s of your pairing: %(tool)s.",
+                name=member.display_name,
+                number=following.number,
+                tool=tool.name,
+            ),
             f"/pairings/{pairing.id}#agenda",
             actor=member,
         )
@@ -259,7 +280,9 @@ def end_for_departure(member: Member, **_) -> None:
         notify(
             pairing.partner_of(member.id).id,
             # No name: the member who left takes their personal data with them.
-            "Your pairing partner has left the club, so your pairing has ended. "
-            "Its page stays as a record.",
+            _l(
+                "Your pairing partner has left the club, so your pairing has ended. "
+                "Its page stays as a record."
+            ),
             f"/pairings/{pairing.id}",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import cache
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.domain import Conflict
 from portal.extensions import db
@@ -36,7 +37,7 @@ def current_quarter(pairing: Pairing) -> Quarter:
         .limit(1)
     )
     if found is None:  # every pairing starts with a quarter; this only guards old rows
-        raise Conflict("This pairing has no quarter yet.")
+        raise Conflict(_("This pairing has no quarter yet."))
     return found
 
 

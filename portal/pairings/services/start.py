@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from portal.board.models import Answer, Kind, PairingRequest
@@ -40,7 +42,7 @@ def accept_answer(
     upward harder."""
     check_can_accept(member, request, answer)
     if not same_organisation_ok and same_organisation(member, answer.author):
-        raise NeedsConfirmation("You both work at the same organisation.")
+        raise NeedsConfirmation(_("You both work at the same organisation."))
     try:
         with write_transaction():
             matched = match(member, request, answer)
@@ -57,15 +59,20 @@ def accept_answer(
             start_quarter(pairing, request.tool)
             notify(
                 answer.author_id,
-                f"{member.name} accepted your answer to \u201c{request.title}\u201d. "
-                "Your pairing begins.",
+                _l(
+                    "%(name)s accepted your answer to \u201c%(title)s\u201d. Your pairing begins.",
+                    name=member.name,
+                    title=request.title,
+                ),
                 f"/pairings/{pairing.id}",
                 actor=member,
             )
             emails.accepted(request, pairing, matched.chosen, matched.others)
     except IntegrityError as exc:
         db.session.rollback()
-        raise Conflict("This request is no longer open: an answer was already accepted.") from exc
+        raise Conflict(
+            _("This request is no longer open: an answer was already accepted.")
+        ) from exc
     db.session.refresh(request)
     db.session.refresh(answer)
     log.info("Request %s matched: pairing %s", request.id, pairing.id)
