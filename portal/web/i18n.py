@@ -96,7 +96,10 @@ def choose() -> str:
     if has_request_context():
         environ = request.environ
         if environ.get("HTTP_COOKIE"):
-            member = _signed_in_member()
+            try:
+                member = _signed_in_member()
+            except Exception:  # noqa: BLE001 - the database is down: the error page still speaks
+                member = None
             if member is not None:
                 found = code(getattr(member, "locale", None))
             elif request.cookies.get(COOKIE) in LOCALES:
