@@ -127,7 +127,7 @@ def test_a_notice_mail_from_a_change_is_in_its_recipients_language(app, make_mem
     mail = smtp.last(SENIOR)
     assert mail["Subject"] == "“Teach me ChatGPT” पर एक नया जवाब"
     body = mail.get_content()
-    assert "Ravi Iyer ने आपके अनुरोध \"Teach me ChatGPT\" का जवाब दिया है" in body
+    assert 'Ravi Iyer ने आपके अनुरोध "Teach me ChatGPT" का जवाब दिया है' in body
     assert "ईमेल बंद करें" in body  # the unsubscribe lines too
 
 
