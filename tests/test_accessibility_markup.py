@@ -343,12 +343,12 @@ def test_moving_an_item_keeps_focus_on_its_button(app, pair, as_member):
     page = tree(as_member("senior").post(url, data=data, headers=HTMX))
     [button] = focused(page)
     buttons = agenda_buttons(page)
-    assert button in buttons[first] and button.text == "Move down: Show me"
+    assert button in buttons[first] and button.get("aria-label") == "Move down: Show me"
     assert announced(page) == ["The item moved down."]
     # Moved up, the last item keeps its "Move up" (it is second to last now)...
     url = f"{pair.page}/agenda/{third}/move"
     page = tree(as_member("senior").post(url, data={"direction": "up"}, headers=HTMX))
-    assert [b.text for b in focused(page)] == ["Move up: Teach it back"]
+    assert [b.get("aria-label") for b in focused(page)] == ["Move up: Teach it back"]
     # ...and moved down again to the end (2, 1, 3), it has no "Move down" left: the item
     # itself takes focus.
     url = f"{pair.page}/agenda/{third}/move"
@@ -356,17 +356,40 @@ def test_moving_an_item_keeps_focus_on_its_button(app, pair, as_member):
     [item] = focused(page)
     assert item.get("id") == f"item-{third}" and item.get("tabindex") == "-1"
     assert list(agenda_buttons(page)) == [second, first, third]
-    assert "Move down" not in [b.text.split(":")[0] for b in agenda_buttons(page)[third]]
+    assert "Move down" not in [b.text for b in agenda_buttons(page)[third]]
 
 
 def test_the_agendas_buttons_are_named_by_their_visible_words_first(pair, as_member):
+    """Issue 14: the visible "Move down" was named "Move Show me down"."""
     page = tree(as_member("senior").get(pair.page))
-    names = [b.text for buttons in agenda_buttons(page).values() for b in buttons]
+    named = [
+        (b.text, b.get("aria-label") or b.text)
+        for buttons in agenda_buttons(page).values()
+        for b in buttons
+    ]
+    names = [name for _, name in named]
     assert "Move down: Show me" in names and "Remove: Teach it back" in names
-    for buttons in agenda_buttons(page).values():
-        for button in buttons:
-            assert "aria-label" not in button.attrs
-            assert button.text.split(":")[0] in ("Move up", "Move down", "Remove", "Save item")
+    assert len(named) == 4 + 3 + 3  # four moves, three removes, each item's "Save item"
+    for visible, name in named:
+        assert visible in ("Move up", "Move down", "Remove", "Save item")
+        assert name == visible or name.startswith(visible + ": ")
+    edits = [e for e in page.find_all("summary") if e.text == "Edit"]
+    assert [e.get("aria-label") for e in edits] == [
+        "Edit: Show me",
+        "Edit: Try it on my real work",
+        "Edit: Teach it back",
+    ]
+
+
+def test_the_search_box_does_not_filter_again_when_left(client):
+    """Its `change` on blur searched a second time and replaced the list (undoing Load
+    more): the form filters on the choices' change, and on what is typed in the box."""
+    filters = tree(client.get("/requests/")).by_id("filters")
+    trigger = filters.get("hx-trigger")
+    assert "change from:.filter-choice" in trigger and "input from:#q" in trigger
+    assert not trigger.startswith("change,")
+    choices = {e.get("name") for e in filters.find_all() if "filter-choice" in e.get("class", "")}
+    assert choices == {"kind", "tool", "tag", "city", "status"}
 
 
 def test_removing_an_item_focuses_its_neighbour(app, pair, as_member):

@@ -27,10 +27,10 @@
   var liveTimer = null;
   function announce(text) {
     var region = document.getElementById("live-region");
-    if (!region || !text) return;
+    if (!region) return;
     region.textContent = "";
     clearTimeout(liveTimer);
-    liveTimer = setTimeout(function () { region.textContent = text; }, 100);
+    if (text) liveTimer = setTimeout(function () { region.textContent = text; }, 100);
   }
 
   function focusOn(element) {
@@ -51,10 +51,13 @@
   // What the server put in the markup it sends: data-announce (its value, or the element's
   // text) goes to the live region; data-focus takes focus. Each is read once, then dropped,
   // and a full page's are dropped on load (they are only for changes in place).
-  function take(selector) {
-    var found = Array.prototype.slice.call(document.querySelectorAll(selector));
-    found.forEach(function (element) { element.removeAttribute(selector.slice(1, -1)); });
-    return found;
+  function take(name) {
+    var found = Array.prototype.slice.call(document.querySelectorAll("[" + name + "]"));
+    return found.map(function (element) {
+      var value = element.getAttribute(name) || element.textContent.trim();
+      element.removeAttribute(name);
+      return { element: element, value: value };
+    });
   }
 
   // Values that some parts say again each time they are fetched (the unread count every
@@ -67,8 +70,8 @@
   }
 
   document.addEventListener("DOMContentLoaded", function () {
-    take("[data-announce]");
-    take("[data-focus]");
+    take("data-announce");
+    take("data-focus");
     remember();
   });
 
@@ -77,32 +80,36 @@
   // radio); otherwise what the server marked (the new card, the moved item, the new
   // message) or, if focus fell to <body> with the part it was in, the change's message.
   // Several elements settle per swap: the first event does the work.
+  var handled = null; // the request whose swap was dealt with (one event per element)
   document.addEventListener("htmx:afterSettle", function (event) {
     var xhr = event.detail.xhr;
-    var words = take("[data-announce]");
-    var marked = take("[data-focus]");
+    var words = take("data-announce");
+    var marked = take("data-focus");
+    var changed = [];
     document.querySelectorAll("[data-announce-change]").forEach(function (element) {
       var value = element.getAttribute("data-announce-change");
-      if (said[element.id] !== undefined && said[element.id] !== value && value) announce(value);
+      if (said[element.id] !== undefined && said[element.id] !== value && value) changed.push(value);
       said[element.id] = value;
     });
-    if (!xhr) return;
+    if (changed.length) announce(changed.join(" "));
+    if (!xhr || xhr === handled) return;
+    handled = xhr;
+    // Nothing to say about this change: the last words go, not to be taken for its own.
+    if (!words.length && !changed.length) announce("");
     if (xhr.status === 422) {
       var active = document.activeElement;
       if (active && active.classList.contains("error-summary")) return;
-      var invalid = document.querySelector('[aria-invalid="true"]');
+      // In what was swapped in (another form on the page may still show its errors).
+      var swapped = event.target instanceof Element && event.target.isConnected ? event.target : document;
+      var invalid = swapped.matches && swapped.matches('[aria-invalid="true"]') ? swapped : swapped.querySelector('[aria-invalid="true"]');
       if (invalid) focusField(invalid);
       return;
     }
-    if (words.length) {
-      announce(words.map(function (element) {
-        return element.getAttribute("data-announce") || element.textContent.trim();
-      }).join(" "));
-    }
+    if (words.length) announce(words.map(function (word) { return word.value; }).join(" "));
     if (marked.length) {
-      focusOn(marked[0]);
+      focusOn(marked[0].element);
     } else if (!document.activeElement || document.activeElement === document.body) {
-      if (words.length) focusOn(words[0]);
+      if (words.length) focusOn(words[0].element);
     }
   });
 
