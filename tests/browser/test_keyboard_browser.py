@@ -186,6 +186,16 @@ def test_keyboard_only_from_joining_to_a_logged_session(
         expect(other.get_by_text("Your answer is posted")).to_be_visible()
     said(other, "Your answer is posted.", js_enabled)
     context.close()
+    if js_enabled:
+        # The header's unread count refreshes itself every minute (here at once, as that
+        # timer would): a new count is said in the live region.
+        expect(page.locator("#notification-count .badge")).to_have_count(0)
+        page.evaluate(
+            "htmx.ajax('GET', '/notifications/count',"
+            " {target: '#notification-count', swap: 'outerHTML'})"
+        )
+        expect(page.locator("#notification-count .badge")).to_contain_text("1")
+        said(page, "1 unread notification", js_enabled)
 
     # The senior accepts (a plain form: a new page, the pairing's).
     page.goto(f"/requests/{request_id}")

@@ -128,7 +128,9 @@ def submit(
     if arrived is not None:
         expect(arrived).to_have_count(1)
         if message:
-            expect(arrived.locator("[role=status]").first).to_have_text(message)
+            # Shown in the section, and said in the page's live region (issue 14).
+            expect(arrived.locator(".notice-success").first).to_have_text(message)
+            expect(page.locator("#live-region")).to_have_text(message)
         expect(page).to_have_url(url)
         assert marker_survived(page), f"POST {response.url} reloaded the page"
         assert page.evaluate("window.cspViolations") == []
@@ -272,14 +274,14 @@ def test_a_pair_plans_logs_and_completes_a_quarter(
 
     submit(
         junior,
-        junior.get_by_role("button", name="Move Show me down"),
+        junior.get_by_role("button", name="Move down: Show me"),
         anchor="quarter-current",
         swapped="agenda-block",
         message="The item moved down.",
         **how,
     )
     expect(agenda_titles(junior)).to_have_text([EDITED_TITLE, "Show me", "Teach it back"])
-    expect(junior.get_by_role("button", name=f"Move {EDITED_TITLE} up")).to_have_count(0)
+    expect(junior.get_by_role("button", name=f"Move up: {EDITED_TITLE}")).to_have_count(0)
 
     adding = junior.locator("#quarter-current details").filter(
         has=junior.locator("summary", has_text="Add an item to the agenda")
@@ -358,8 +360,10 @@ def test_a_pair_plans_logs_and_completes_a_quarter(
     expect(form.get_by_label("Agenda item")).to_have_value(
         re.compile(r"^\d+$")  # the chosen item, not "Something else"
     )
-    if js_enabled:
-        expect(form.get_by_label("Date")).to_be_focused()
+    # The error summary takes focus, in place or on the page (issue 14); its link goes to
+    # the date.
+    expect(form.locator(".error-summary")).to_be_focused()
+    expect(form.locator(".error-summary a")).to_have_attribute("href", "#held_on")
     expect(entries(junior)).to_have_count(2)
 
     # The junior puts today's date and the session goes in.
@@ -503,7 +507,7 @@ def test_what_is_typed_elsewhere_survives_an_agenda_change(
     log_form(page).get_by_label("What you covered").fill("Half-written session")
     submit(
         page,
-        page.get_by_role("button", name="Move Show me down"),
+        page.get_by_role("button", name="Move down: Show me"),
         anchor="quarter-current",
         swapped="agenda-block",
         **how,
@@ -542,7 +546,7 @@ def test_the_session_form_offers_the_agenda_as_it_now_stands(
     )
     submit(
         page,
-        page.get_by_role("button", name="Remove Teach it back"),
+        page.get_by_role("button", name="Remove: Teach it back"),
         anchor="quarter-current",
         swapped="agenda-block",
         message="The item is removed from the agenda.",
