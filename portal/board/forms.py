@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
@@ -17,65 +18,67 @@ class RequestForm(FlaskForm):
             return unbound_field.bind(form=form, id=f"post-{options['name']}", **options)
 
     kind = RadioField(
-        "What are you posting?",
+        _l("What are you posting?"),
         choices=[
-            SelectChoice("seeking", "I want to learn a tool (seeking a reverse mentor)"),
-            SelectChoice("offering", "I can teach a tool (offering to teach)"),
+            SelectChoice("seeking", _l("I want to learn a tool (seeking a reverse mentor)")),
+            SelectChoice("offering", _l("I can teach a tool (offering to teach)")),
         ],
-        validators=[InputRequired("Please choose whether you want to learn or to teach.")],
+        validators=[InputRequired(_l("Please choose whether you want to learn or to teach."))],
     )
     title = StringField(
-        "Title",
+        _l("Title"),
         validators=[
-            DataRequired("Please give your request a title."),
+            DataRequired(_l("Please give your request a title.")),
             Length(max=120),
             one_line,
         ],
-        description="One line, like: Help me use ChatGPT for drafting board notes",
+        description=_l("One line, like: Help me use ChatGPT for drafting board notes"),
     )
     tool = StringField(
-        "The tool",
-        validators=[DataRequired("Please name the tool."), Length(max=60)],
-        description="Pick one from the list or type a new one.",
+        _l("The tool"),
+        validators=[DataRequired(_l("Please name the tool.")), Length(max=60)],
+        description=_l("Pick one from the list or type a new one."),
     )
     tags = StringField(
-        "Topics (optional)",
+        _l("Topics (optional)"),
         validators=[Optional(), tags_validator],
-        description="Separate them with commas, like: drafting, reports",
+        description=_l("Separate them with commas, like: drafting, reports"),
     )
     description = TextAreaField(
-        "Description",
+        _l("Description"),
         validators=[
-            DataRequired("Please say a little about what you hope for."),
-            Length(min=20, max=4000, message="Between 20 and 4,000 characters, please."),
+            DataRequired(_l("Please say a little about what you hope for.")),
+            Length(min=20, max=4000, message=_l("Between 20 and 4,000 characters, please.")),
         ],
-        description="What you want to do with the tool, and what you bring. Markdown works.",
+        description=_l("What you want to do with the tool, and what you bring. Markdown works."),
     )
     cadence = StringField(
-        "Cadence", default="One tool per quarter", validators=[Optional(), Length(max=80)]
+        _l("Cadence"),
+        default=lambda: str(_l("One tool per quarter")),
+        validators=[Optional(), Length(max=80)],
     )
     format = RadioField(
-        "How you will meet",
-        choices=[SelectChoice("online", "Online"), SelectChoice("in_person", "In person")],
+        _l("How you will meet"),
+        choices=[SelectChoice("online", _l("Online")), SelectChoice("in_person", _l("In person"))],
         default="online",
-        validators=[InputRequired("Please choose online or in person.")],
+        validators=[InputRequired(_l("Please choose online or in person."))],
     )
     # No Optional() here: it would stop validate_city from running on an empty city.
-    city = StringField("City (for meeting in person)", validators=[Length(max=80)])
+    city = StringField(_l("City (for meeting in person)"), validators=[Length(max=80)])
 
     def validate_city(self, field) -> None:
         if self.format.data == "in_person" and not (field.data or "").strip():
-            raise ValidationError("Please give the city where you can meet.")
+            raise ValidationError(_l("Please give the city where you can meet."))
 
 
 class AnswerForm(FlaskForm):
     message = TextAreaField(
-        "Your answer",
+        _l("Your answer"),
         validators=[
-            DataRequired("Please write a few words."),
-            Length(min=10, max=2000, message="Between 10 and 2,000 characters, please."),
+            DataRequired(_l("Please write a few words.")),
+            Length(min=10, max=2000, message=_l("Between 10 and 2,000 characters, please.")),
         ],
-        description="Say why you'd be a good match, and when you could meet.",
+        description=_l("Say why you'd be a good match, and when you could meet."),
     )
 
 

@@ -7,6 +7,7 @@ so the signed token (not a CSRF token) is what authorises that POST."""
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.extensions import csrf, db
@@ -58,7 +59,7 @@ def _read(token: str) -> tuple[Member, str]:
     kind = payload.get("k")
     member = db.session.get(Member, payload.get("m")) if isinstance(payload.get("m"), int) else None
     if kind not in NOTICES or member is None or member.deleted_at:
-        raise TokenError("This link is not valid any more.")
+        raise TokenError(_("This link is not valid any more."))
     return member, kind
 
 

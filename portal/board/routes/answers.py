@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.board import bp, services
@@ -41,7 +42,7 @@ def answer(request_id: int):
             rights=services.rights_for(item, current_user, [created]),
         )
     return _back_to(
-        item, "Your answer is posted. The author has been told.", f"#answer-{created.id}"
+        item, _("Your answer is posted. The author has been told."), f"#answer-{created.id}"
     )
 
 
@@ -54,4 +55,4 @@ def withdraw_answer(answer_id: int):
     if not ActionForm().validate():
         abort(400)
     services.withdraw_answer(current_user, found)
-    return _back_to(load_request(found.request_id), "Your answer is withdrawn.")
+    return _back_to(load_request(found.request_id), _("Your answer is withdrawn."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -239,16 +240,16 @@ def _end(request_id: int, change, message: str):
 @bp.post("/requests/<int:request_id>/close")
 @login_required
 def close(request_id: int):
-    return _end(request_id, services.close_request, "Your request is closed.")
+    return _end(request_id, services.close_request, _("Your request is closed."))
 
 
 @bp.post("/requests/<int:request_id>/withdraw")
 @login_required
 def withdraw(request_id: int):
-    return _end(request_id, services.withdraw_request, "Your request is withdrawn.")
+    return _end(request_id, services.withdraw_request, _("Your request is withdrawn."))
 
 
 @bp.post("/requests/<int:request_id>/renew")
 @login_required
 def renew(request_id: int):
-    return _end(request_id, services.renew_request, "Your request is back on the board.")
+    return _end(request_id, services.renew_request, _("Your request is back on the board."))
