@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
+
 WIDTH = 520  # the viewBox's width, and the SVG's own (it shrinks to a narrow column)
 LABEL_WIDTH = 210  # room for a label left of the bars
 BAR_SPACE = 250  # the longest bar; its value is written after it
@@ -56,5 +58,5 @@ def bar_chart(chart_id: str, title: str, rows: list[tuple[str, int | None]]) -> 
             group = f"{label}: "
         else:
             parts.append(f"{group}{label}, {value}")
-    desc = "; ".join(parts) + "." if parts else "Nothing to show yet."
+    desc = "; ".join(parts) + "." if parts else _("Nothing to show yet.")
     return Chart(chart_id, title, desc, bars, max(len(bars), 1) * ROW + 4)

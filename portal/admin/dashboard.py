@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import aliased
 
 from portal.board.models import Kind, PairingRequest, Status
@@ -20,9 +22,10 @@ from portal.members.models import FORMER_MEMBER, Member, Role
 from portal.pairings.jobs import QUIET_FOR
 from portal.pairings.models import Pairing, PairingStatus, Quarter, SessionEntry
 from portal.tools import Tool
+from portal.web.i18n import format_day
 
 REGULAR_QUARTERS = 2  # completed quarters, as the senior, that make a regular
-BAD_DATES = (
+BAD_DATES = _l(
     "We couldn't read those dates. Please give them as YYYY-MM-DD, the first no later "
     "than the second. Showing all time instead."
 )
@@ -52,10 +55,12 @@ class Period:
 
     @property
     def label(self) -> str:
-        first, last = (f"{d.day} {d:%B %Y}" if d else "" for d in (self.start, self.end))
+        first, last = (format_day(d) if d else "" for d in (self.start, self.end))
         if first and last:
-            return f"{first} to {last}"
-        return f"since {first}" if first else f"until {last}" if last else "all time"
+            return _("%(first)s to %(last)s", first=first, last=last)
+        if first:
+            return _("since %(day)s", day=first)
+        return _("until %(day)s", day=last) if last else _("all time")
 
 
 def parse_period(start: str | None, end: str | None, zone: ZoneInfo) -> tuple[Period, str | None]:
@@ -66,11 +71,11 @@ def parse_period(start: str | None, end: str | None, zone: ZoneInfo) -> tuple[Pe
             date.fromisoformat(t.strip()) if t and t.strip() else None for t in (start, end)
         )
     except ValueError:
-        return Period(zone=zone), BAD_DATES
+        return Period(zone=zone), str(BAD_DATES)
     if any(d and not 1900 <= d.year <= 2999 for d in (first, last)) or (
         first and last and first > last
     ):
-        return Period(zone=zone), BAD_DATES
+        return Period(zone=zone), str(BAD_DATES)
     return Period(first, last, zone), None
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from flask import abort, current_app, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -33,9 +34,10 @@ from portal.essays import snapshot
 from portal.essays import today as essays_today
 from portal.web.forms import ActionForm
 from portal.web.htmx import is_htmx
+from portal.web.i18n import language
 
 ROLE_NAMES = {"senior": _l("Seniors"), "junior": _l("Juniors"), "both": _l("Both")}
-STAGES = ("Joined", "Posted a request", "Pairings", "Completed quarters")
+STAGES = (_l("Joined"), _l("Posted a request"), _l("Pairings"), _l("Completed quarters"))
 CACHED_PERIODS = 32  # periods a worker keeps figures for (more: it starts again)
 
 
@@ -53,27 +55,32 @@ def _charts(board: Dashboard) -> dict:
     for row in board.funnel:
         funnel_rows.append((row.title, None))
         funnel_rows += zip(
-            STAGES, (row.joined, row.requests, row.pairings, row.quarters), strict=True
+            map(str, STAGES), (row.joined, row.requests, row.pairings, row.quarters), strict=True
         )
     return {
         "members": bar_chart(
             "chart-members",
-            "Members by role, and whether they have confirmed their email",
+            _("Members by role, and whether they have confirmed their email"),
             [
-                (f"{ROLE_NAMES[role]}, {'confirmed' if ok else 'not yet confirmed'}", n)
+                (
+                    _("%(role)s, confirmed", role=ROLE_NAMES[role])
+                    if ok
+                    else _("%(role)s, not yet confirmed", role=ROLE_NAMES[role]),
+                    n,
+                )
                 for role, ok, n in board.members
             ],
         ),
-        "funnel": bar_chart("chart-funnel", "What each essay brought", funnel_rows),
+        "funnel": bar_chart("chart-funnel", _("What each essay brought"), funnel_rows),
         "requests": bar_chart(
             "chart-requests",
-            "Requests by status",
-            [(status.value.title(), total) for status, _, _, total in board.requests],
+            _("Requests by status"),
+            [(_(status.value).capitalize(), total) for status, _s, _o, total in board.requests],
         ),
         "pairings": bar_chart(
             "chart-pairings",
-            "Pairings by status",
-            [(status.value.title(), n) for status, n in board.pairings],
+            _("Pairings by status"),
+            [(_(status.value).capitalize(), n) for status, n in board.pairings],
         ),
     }
 
@@ -96,7 +103,8 @@ def _figures(period: Period, problem: str | None) -> tuple[Dashboard, str]:
     if not seconds:
         return draw()
     cache = current_app.extensions.setdefault("portal.admin.dashboard", {})
-    key, now = (period, today, bool(current_user.is_admin), problem), time.monotonic()
+    key = (period, today, bool(current_user.is_admin), problem, language())
+    now = time.monotonic()
     kept = cache.get(key)
     if kept is None or kept[0] <= now:
         if len(cache) >= CACHED_PERIODS:
