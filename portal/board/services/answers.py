@@ -29,7 +29,7 @@ from portal.web.database import write_transaction
 def answer_request(member: Member, request: PairingRequest, message: str) -> Answer:
     if request.author_id == member.id:
         raise NotAllowed(_("You can't answer your own request."))
-    check_not_blocked(member, request.author_id, "answer this request")
+    check_not_blocked(member, request.author_id, "answer")
     if request.status is not Status.OPEN:
         raise Conflict(
             _(
@@ -99,17 +99,28 @@ def same_organisation(a: Member, b: Member) -> bool:
 
 def check_not_blocked(member: Member, other_id: int, doing: str) -> None:
     """Two members on either side of a block never answer each other or pair. The
-    member who blocked is reminded of it; the other is told only that they can't."""
+    member who blocked is reminded of it; the other is told only that they can't.
+    `doing`: "answer" (their request) or "pair" (with them); each says it in a whole
+    sentence, for the translations."""
+    answering = doing == "answer"
     if has_blocked(member.id, other_id):
         raise NotAllowed(
             _(
-                "You have blocked this member, so you can't %(doing)s. "
-                "You can unblock them from your account page.",
-                doing=doing,
+                "You have blocked this member, so you can't answer this request. "
+                "You can unblock them from your account page."
+            )
+            if answering
+            else _(
+                "You have blocked this member, so you can't be paired with them. "
+                "You can unblock them from your account page."
             )
         )
     if has_blocked(other_id, member.id):
-        raise NotAllowed(_("You can't %(doing)s.", doing=doing))
+        raise NotAllowed(
+            _("You can't answer this request.")
+            if answering
+            else _("You can't be paired with them.")
+        )
 
 
 def check_can_accept(member: Member, request: PairingRequest, answer: Answer) -> None:
@@ -117,7 +128,7 @@ def check_can_accept(member: Member, request: PairingRequest, answer: Answer) ->
         raise NotAllowed(_("Only the member who posted this request can accept an answer."))
     if answer.request_id != request.id:
         raise NotAllowed(_("That answer belongs to another request."))
-    check_not_blocked(member, answer.author_id, "be paired with them")
+    check_not_blocked(member, answer.author_id, "pair")
     if answer.is_hidden or answer.author.is_suspended():
         raise Conflict(_("That answer is no longer open: the moderators took it off the board."))
 
