@@ -18,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from portal.board.models import Kind, PairingRequest, Status
 from portal.extensions import db
-from portal.members.models import FORMER_MEMBER, Member, Role
+from portal.members.models import Member, Role
 from portal.pairings.jobs import QUIET_FOR
 from portal.pairings.models import Pairing, PairingStatus, Quarter, SessionEntry
 from portal.tools import Tool
@@ -159,7 +159,7 @@ def pairings(period: Period) -> list[tuple[PairingStatus, int]]:
 
 def _shown(member) -> sa.ColumnElement:
     """A member's name as the portal shows it ("a former member" once they have left)."""
-    return sa.case((member.deleted_at.is_not(None), FORMER_MEMBER), else_=member.name)
+    return sa.case((member.deleted_at.is_not(None), _("a former member")), else_=member.name)
 
 
 def _counted(query) -> tuple[list[tuple], int]:

@@ -52,9 +52,9 @@ class SuspendForm(FlaskForm):
     length = RadioField(
         _l("For how long"),
         choices=[
-            SelectChoice("7", "7 days"),
-            SelectChoice("30", "30 days"),
-            SelectChoice("lifted", "Until lifted"),
+            SelectChoice("7", _l("7 days")),
+            SelectChoice("30", _l("30 days")),
+            SelectChoice("lifted", _l("Until lifted")),
         ],
         default="7",
         validators=[InputRequired(_l("Please choose how long."))],

@@ -161,7 +161,7 @@ def suspend(member_id: int):
     form = SuspendForm(prefix=prefix)
     if form.validate():
         member = services.suspend(current_user, member_id, form.reason.data, form.length.data)
-        message = f"{member.name} is suspended; their sessions have ended."
+        message = _("%(name)s is suspended; their sessions have ended.", name=member.name)
         if in_place:
             return _after(kind, item_id, message)
         flash(message, "success")

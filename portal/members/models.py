@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,7 +15,7 @@ from portal.clock import time_zone, utcnow
 from portal.extensions import db
 from portal.moderation import Hideable
 
-FORMER_MEMBER = "a former member"
+FORMER_MEMBER = "a former member"  # stored (a deleted member's name); shown translated
 
 
 class Role(enum.StrEnum):
@@ -140,7 +141,7 @@ class Member(UserMixin, Hideable, db.Model):
 
     @property
     def display_name(self) -> str:
-        return FORMER_MEMBER if self.deleted_at else self.name
+        return _("a former member") if self.deleted_at else self.name
 
     def tag_list(self, kind: str) -> list[str]:
         """The member's tags of `kind`, as they wrote them."""

@@ -11,6 +11,7 @@ import hashlib
 from datetime import datetime
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 VERIFY_MAX_AGE = 48 * 3600
@@ -48,9 +49,11 @@ def read_token(purpose: str, token: str, max_age: int) -> dict:
     try:
         payload = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired as exc:
-        raise TokenError("This link has expired.") from exc
+        raise TokenError(_("This link has expired.")) from exc
     except BadSignature as exc:
-        raise TokenError("This link is not valid. It may have been copied incompletely.") from exc
+        raise TokenError(
+            _("This link is not valid. It may have been copied incompletely.")
+        ) from exc
     if not isinstance(payload, dict):
-        raise TokenError("This link is not valid.")
+        raise TokenError(_("This link is not valid."))
     return payload

@@ -13,7 +13,9 @@ import time
 
 from flask import Flask, current_app, g, render_template, request
 from flask.globals import request_ctx
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
@@ -61,13 +63,24 @@ def _retry_after() -> int:
     return max(int(current.reset_at - time.time()) + 1, 1)
 
 
-def _in_words(seconds: int) -> str:
+def _try_again(seconds: int) -> str:
+    """How long to wait, in a whole sentence (one per case, for the translations)."""
     if seconds < 90:
-        return "a minute"
+        return _("Too many attempts in a short time. Try again in a minute.")
     if seconds < 55 * 60:
-        return f"{round(seconds / 60)} minutes"
+        return ngettext(
+            "Too many attempts in a short time. Try again in %(num)d minute.",
+            "Too many attempts in a short time. Try again in %(num)d minutes.",
+            round(seconds / 60),
+        )
     hours = round(seconds / 3600)
-    return "an hour" if hours <= 1 else f"{hours} hours"
+    if hours <= 1:
+        return _("Too many attempts in a short time. Try again in an hour.")
+    return ngettext(
+        "Too many attempts in a short time. Try again in %(num)d hour.",
+        "Too many attempts in a short time. Try again in %(num)d hours.",
+        hours,
+    )
 
 
 def _request_id() -> str:
@@ -120,27 +133,29 @@ def register_errors(app: Flask) -> None:
     def too_many(error: RateLimitExceeded):
         # Say how long: "wait a little" left an office locked out, guessing, for an hour.
         wait = _retry_after()
-        body, code = render_error(
-            429, detail=f"Too many attempts in a short time. Try again in {_in_words(wait)}."
-        )[:2]
+        body, code = render_error(429, detail=_try_again(wait))[:2]
         return body, code, {"Retry-After": str(wait)}
 
     @app.errorhandler(NulByte)
     def nul_byte(error: NulByte):
         return render_error(
             400,
-            "That has a character we can't keep",
-            "It contains a NUL character (\\0), which no text needs. Remove it and send it "
-            "again; what you typed is still in the form if you go back.",
+            _("That has a character we can't keep"),
+            _(
+                "It contains a NUL character (\\0), which no text needs. Remove it and send it "
+                "again; what you typed is still in the form if you go back."
+            ),
         )
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return render_error(
             400,
-            "Your form expired",
-            "For your safety, forms expire after a while. Reload the page and send it again; "
-            "what you typed is still in the form if you go back.",
+            _("Your form expired"),
+            _(
+                "For your safety, forms expire after a while. Reload the page and send it "
+                "again; what you typed is still in the form if you go back."
+            ),
         )
 
     @app.errorhandler(HTTPException)
@@ -169,9 +184,11 @@ def register_errors(app: Flask) -> None:
         log.warning("Database unavailable on %s %s: %s", request.method, request.path, error)
         return standalone(
             503,
-            "We're busy for a moment",
-            "We couldn't reach our database just now. Please try again in half a minute; "
-            "nothing you did is lost.",
+            _("We're busy for a moment"),
+            _(
+                "We couldn't reach our database just now. Please try again in half a minute; "
+                "nothing you did is lost."
+            ),
             {"Retry-After": "30"},
         )
 

@@ -92,10 +92,11 @@ def sign_in_link(token: str):
         return render_template(
             "members/confirm.html",
             form=ConfirmForm(),  # built only here: a dead link's page sets no cookie
-            title="Sign in",
-            intro="Press the button to sign in on this device. The link works once, "
-            "for 10 minutes.",
-            button="Sign me in",
+            title=_("Sign in"),
+            intro=_(
+                "Press the button to sign in on this device. The link works once, for 10 minutes."
+            ),
+            button=_("Sign me in"),
         )
     try:
         member, session_token = services.sign_in_with_link(token, user_agent=user_agent())

@@ -117,9 +117,9 @@ def confirm_email(token: str):
         return render_template(
             "members/confirm.html",
             form=ConfirmForm(),  # built only here: a dead link's page sets no cookie
-            title="Confirm your email address",
-            intro="One click and your email is confirmed.",
-            button="Confirm my email",
+            title=_("Confirm your email address"),
+            intro=_("One click and your email is confirmed."),
+            button=_("Confirm my email"),
         )
     signed_in_as = current_user.id if current_user.is_authenticated else None
     try:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 import time
 
+from flask_babel import gettext as _
+
 from portal.clock import utcnow
 from portal.domain import FieldError
 from portal.extensions import db
@@ -68,17 +70,17 @@ def _check_verify(data: dict, member: Member | None) -> None:
     if member is None or data.get("p") != tokens.fingerprint(
         tokens.stamp(member.password_changed_at)
     ):
-        raise tokens.TokenError("This link is not valid any more.")
+        raise tokens.TokenError(_("This link is not valid any more."))
     target = data.get("e", "")
     if member.email_key == target:
         if member.is_verified:
-            raise AlreadyConfirmed("This email address is already confirmed.")
+            raise AlreadyConfirmed(_("This email address is already confirmed."))
     elif member.email_key != data.get("c"):
-        raise tokens.TokenError("This link is for an email address you no longer use.")
+        raise tokens.TokenError(_("This link is for an email address you no longer use."))
     else:
         clash = find_by_email(target)
         if clash and clash.id != member.id:
-            raise tokens.TokenError("That email address now belongs to another account.")
+            raise tokens.TokenError(_("That email address now belongs to another account."))
 
 
 def check_verify_link(token: str) -> None:
@@ -94,7 +96,7 @@ def check_sign_in_link(token: str) -> None:
     data = tokens.read_token("sign-in", token, tokens.SIGN_IN_MAX_AGE)
     member = db.session.get(Member, data.get("m"))
     if member is None or member.deleted_at or data.get("s") != _sign_in_fingerprint(member):
-        raise tokens.TokenError("This sign-in link has already been used.")
+        raise tokens.TokenError(_("This sign-in link has already been used."))
 
 
 def confirm_email(
@@ -136,7 +138,7 @@ def member_for_reset(token: str) -> Member:
         or member.deleted_at
         or data.get("p") != tokens.fingerprint(member.password_hash, member.email_key)
     ):
-        raise tokens.TokenError("This link has already been used, or the password has changed.")
+        raise tokens.TokenError(_("This link has already been used, or the password has changed."))
     return member
 
 
@@ -149,7 +151,9 @@ def reset_password(token: str, password: str) -> Member:
         if member is None or data.get("p") != tokens.fingerprint(
             member.password_hash, member.email_key
         ):
-            raise tokens.TokenError("This link has already been used, or the password has changed.")
+            raise tokens.TokenError(
+                _("This link has already been used, or the password has changed.")
+            )
         problem = password_problem(password, email=member.email, name=member.name)
         if problem is None:
             change_password(member, password)
@@ -176,6 +180,6 @@ def sign_in_with_link(token: str, *, user_agent: str = "") -> tuple[Member, str]
     with write_transaction():
         member = _locked(data.get("m"))
         if member is None or data.get("s") != _sign_in_fingerprint(member):
-            raise tokens.TokenError("This sign-in link has already been used.")
+            raise tokens.TokenError(_("This sign-in link has already been used."))
         session_token = add_session(member, remember=False, user_agent=user_agent)
     return member, session_token
