@@ -63,7 +63,7 @@ class SessionForm(FlaskForm):
         return whole_number(raw)
 
 
-def _reflection_field(label: str, hint: str) -> TextAreaField:
+def _reflection_field(label, hint) -> TextAreaField:
     return TextAreaField(
         label,
         validators=[
@@ -75,10 +75,13 @@ def _reflection_field(label: str, hint: str) -> TextAreaField:
 
 
 class ReflectionForm(FlaskForm):
-    learned = _reflection_field("What I learned", "The tool, the judgement, or about yourself.")
-    taught = _reflection_field("What I taught", "What you think landed with your partner.")
+    learned = _reflection_field(
+        _l("What I learned"), _l("The tool, the judgement, or about yourself.")
+    )
+    taught = _reflection_field(_l("What I taught"), _l("What you think landed with your partner."))
     next_quarter = _reflection_field(
-        "What to do next quarter", "A next tool, a change of pace, or a reason to stop here."
+        _l("What to do next quarter"),
+        _l("A next tool, a change of pace, or a reason to stop here."),
     )
     # Asked only while reflecting is early (see services.reflection_window).
     finish_early = BooleanField(_l("We are finishing this quarter early"))

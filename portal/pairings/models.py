@@ -17,6 +17,9 @@ from portal.moderation import Hideable
 from portal.tools import Tool
 
 QUARTER_DAYS = 91
+# The end reason the portal writes itself when a member leaves (kept in English, shown
+# in the reader's language by `Pairing.end_reason_shown`).
+LEFT_THE_CLUB = "One of you left the club."
 
 
 class PairingStatus(enum.StrEnum):
@@ -66,6 +69,13 @@ class Pairing(db.Model):
     def is_completed(self) -> bool:
         """Ended with every quarter reflected on by both (not ended early)."""
         return self.status is PairingStatus.COMPLETED
+
+    @property
+    def end_reason_shown(self) -> str:
+        """The reason as the page shows it: the portal's own one in the reader's language."""
+        if self.end_reason == LEFT_THE_CLUB:
+            return str(_l("One of you left the club."))
+        return self.end_reason
 
     def side_of(self, member_id: int) -> str | None:
         """ "senior", "junior", or None for anyone else."""

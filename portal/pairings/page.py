@@ -7,6 +7,7 @@ from collections import Counter
 from functools import cached_property
 
 from flask import render_template
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal.clock import local_date, today_for
@@ -106,7 +107,7 @@ def session_form(items, viewer, entry=None, bound: bool = False) -> SessionForm:
                 "notes": entry.notes,
             },
         )
-    form.agenda_item.choices = [("", "Something else")] + [(str(i.id), i.title) for i in items]
+    form.agenda_item.choices = [("", _("Something else"))] + [(str(i.id), i.title) for i in items]
     return form
 
 
@@ -226,8 +227,11 @@ class PairingPage:
     def label_goal(self, form: GoalForm) -> GoalForm:
         """Each side's goal says what it is about (a refused form keeps the label too)."""
         if self.side:
-            about = "the tool" if self.side == "junior" else "the judgement you share"
-            form.goal.label.text = f"Your goal for {about}"
+            form.goal.label.text = (
+                _("Your goal for the tool")
+                if self.side == "junior"
+                else _("Your goal for the judgement you share")
+            )
         return form
 
     @cached_property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.members.security import posting_limited
@@ -50,7 +51,7 @@ def log_session(pairing_id: int):
         except services.FieldError as error:
             form[error.field].errors = [error.message]
         else:
-            return answer(found, "sessions", "The session is in the log.", focus_entry=logged.id)
+            return answer(found, "sessions", _("The session is in the log."), focus_entry=logged.id)
     return answer(found, "sessions", status=422, session_form=form)
 
 
@@ -95,7 +96,7 @@ def edit_session(pairing_id: int, entry_id: int):
         except services.FieldError as error:
             form[error.field].errors = [error.message]
         else:
-            return answer(found, "sessions", "The session is updated.", focus_entry=entry_id)
+            return answer(found, "sessions", _("The session is updated."), focus_entry=entry_id)
     if is_htmx():
         return answer(found, "sessions", status=422, edit_forms={entry_id: form})
     context = {"pairing": found, "entry": entry, "edit_form": form, **dates_for(found)}
@@ -121,9 +122,9 @@ def reflect(pairing_id: int):
             form[error.field].errors = [error.message]
         else:
             if result.completed:
-                message = "Your reflection is saved, and this quarter is complete."
+                message = _("Your reflection is saved, and this quarter is complete.")
             else:
-                message = "Your reflection is saved. Your partner's is still to come."
+                message = _("Your reflection is saved. Your partner's is still to come.")
             return answer(found, "reflections", message)
     return answer(found, "reflections", status=422, reflection_form=form)
 
@@ -139,7 +140,7 @@ def end(pairing_id: int):
         except services.FieldError as error:
             form.reason.errors = [error.message]
         else:
-            flash("The pairing has ended. Its page stays here as a record.", "success")
+            flash(_("The pairing has ended. Its page stays here as a record."), "success")
             return redirect_to(url_for("pairings.pairing", pairing_id=found.id))
     return answer(found, "reflections", status=422, end_form=form)
 
@@ -157,8 +158,12 @@ def renew(pairing_id: int):
             form.tool.errors = [error.message]
         else:
             flash(
-                f"Quarter {quarter.number} begins: {quarter.tool.name}. "
-                "The three-session template is ready to edit.",
+                _(
+                    "Quarter %(number)s begins: %(tool)s. "
+                    "The three-session template is ready to edit.",
+                    number=quarter.number,
+                    tool=quarter.tool.name,
+                ),
                 "success",
             )
             return redirect_to(
@@ -180,7 +185,7 @@ def message(pairing_id: int):
             form.body.errors = [error.message]
         else:
             return answer(
-                found, "messages", "Your message is sent.", focus_message=posted.message.id
+                found, "messages", _("Your message is sent."), focus_message=posted.message.id
             )
     return answer(found, "messages", status=422, message_form=form)
 
@@ -194,7 +199,7 @@ def sharing(pairing_id: int):
         abort(400)
     services.set_sharing(found, current_user, bool(form.shares.data))
     if form.shares.data:
-        message = "You agreed to show this pairing on the taught-upward page."
+        message = _("You agreed to show this pairing on the taught-upward page.")
     else:
-        message = "This pairing is no longer shown on the taught-upward page."
+        message = _("This pairing is no longer shown on the taught-upward page.")
     return answer(found, "sharing", message)

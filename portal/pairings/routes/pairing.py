@@ -8,6 +8,7 @@ and what was typed; a refusal from the services answers 403 or 409 with its mess
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.extensions import db
@@ -120,7 +121,7 @@ def goal(pairing_id: int, side: str):
     if not form.validate():
         return answer(found, "quarter", status=422, goal_form=form, status_in="goal")
     services.set_goal(found, current_user, side, form.goal.data or "")
-    return answer(found, "quarter", "Your goal is saved.", status_in="goal")
+    return answer(found, "quarter", _("Your goal is saved."), status_in="goal")
 
 
 @bp.post("/pairings/<int:pairing_id>/agenda")
@@ -134,7 +135,7 @@ def add_item(pairing_id: int):
     return answer(
         found,
         "quarter",
-        "The item is added to the agenda.",
+        _("The item is added to the agenda."),
         status_in="agenda",
         focus_item=added.id,
     )
@@ -156,7 +157,7 @@ def edit_item(pairing_id: int, item_id: int):
         return answer(found, "quarter", status=422, item_forms={item_id: form}, status_in="agenda")
     _item(found, services.edit_item, item_id, form.title.data, form.detail.data or "")
     return answer(
-        found, "quarter", "The agenda item is saved.", status_in="agenda", focus_item=item_id
+        found, "quarter", _("The agenda item is saved."), status_in="agenda", focus_item=item_id
     )
 
 
@@ -172,7 +173,7 @@ def move_item(pairing_id: int, item_id: int):
     return answer(
         found,
         "quarter",
-        f"The item moved {direction}.",
+        _("The item moved up.") if direction == "up" else _("The item moved down."),
         status_in="agenda",
         focus_item=item_id,  # its same button takes focus (see _quarter.html)
         moved=direction,
@@ -190,7 +191,7 @@ def delete_item(pairing_id: int, item_id: int):
     return answer(
         found,
         "quarter",
-        "The item is removed from the agenda.",
+        _("The item is removed from the agenda."),
         status_in="agenda",
         focus_item=neighbour,  # None: the last one went, and "Add an item" takes focus
     )

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from portal.board.services.version import board_changed
 from portal.clock import local_date, today_for, utcnow
@@ -20,6 +21,7 @@ from portal.members.signals import member_leaving
 from portal.notifications.services import notify
 from portal.pairings import emails
 from portal.pairings.models import (
+    LEFT_THE_CLUB,
     QUARTER_DAYS,
     Pairing,
     PairingStatus,
@@ -32,6 +34,7 @@ from portal.pairings.services.agenda import start_quarter
 from portal.pairings.services.queries import current_quarter
 from portal.tools import find_or_create_tool
 from portal.web.database import write_transaction
+from portal.web.i18n import format_day
 
 log = logging.getLogger("portal.pairings")
 
@@ -63,21 +66,30 @@ class ReflectionWindow:
         return self.today >= self.opens_on or self.sessions >= SESSIONS_TO_REFLECT
 
     def why_early(self) -> str:
-        held = (
-            "no sessions"
-            if not self.sessions
-            else ("1 session" if self.sessions == 1 else f"{self.sessions} sessions")
-        )
-        return (
-            f"It's early to reflect: this quarter runs to around {self.ends_around:%-d %B}, "
-            f"and you have logged {held} so far. Reflections open on {self.opens_on:%-d %B} "
-            f"or after your {_ordinal(SESSIONS_TO_REFLECT)} session. If you are finishing "
-            "the quarter early, tick the box and save again."
+        day, end = (format_day(d, "day_month") for d in (self.opens_on, self.ends_around))
+        dates = {"day": day, "end": end, "ordinal": _ordinal(SESSIONS_TO_REFLECT)}
+        if not self.sessions:
+            return _(
+                "It's early to reflect: this quarter runs to around %(end)s, and you have logged "
+                "no sessions so far. Reflections open on %(day)s or after your %(ordinal)s "
+                "session. If you are finishing the quarter early, tick the box and save again.",
+                **dates,
+            )
+        return ngettext(
+            "It's early to reflect: this quarter runs to around %(end)s, and you have logged "
+            "%(num)d session so far. Reflections open on %(day)s or after your %(ordinal)s "
+            "session. If you are finishing the quarter early, tick the box and save again.",
+            "It's early to reflect: this quarter runs to around %(end)s, and you have logged "
+            "%(num)d sessions so far. Reflections open on %(day)s or after your %(ordinal)s "
+            "session. If you are finishing the quarter early, tick the box and save again.",
+            self.sessions,
+            **dates,
         )
 
 
 def _ordinal(n: int) -> str:
-    return {1: "first", 2: "second", 3: "third", 4: "fourth"}.get(n, f"{n}th")
+    words = {1: _("first"), 2: _("second"), 3: _("third"), 4: _("fourth")}
+    return words.get(n, f"{n}th")
 
 
 def reflection_window(
@@ -276,7 +288,7 @@ def end_for_departure(member: Member, **_) -> None:
         pairing.status = final_status(pairing)
         pairing.ended_at = utcnow()
         pairing.ended_by_id = member.id
-        pairing.end_reason = "One of you left the club."
+        pairing.end_reason = LEFT_THE_CLUB  # shown in each reader's language
         notify(
             pairing.partner_of(member.id).id,
             # No name: the member who left takes their personal data with them.
