@@ -67,7 +67,7 @@ def _tell_moderators(text: str, *, about: tuple[int, ...]) -> None:
 
 def raise_concern(member: Member, pairing_id: int, note: str) -> Report:
     """A member of a pairing tells the moderators something is wrong. Only they read it."""
-    note = _note(note, required="Please tell the moderators what worries you.")
+    note = _note(note, required=_("Please tell the moderators what worries you."))
     with write_transaction():
         item = load(ItemKind.PAIRING, pairing_id, lock=True)
         if item is None or item.row.side_of(member.id) is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.admin.models import ItemKind
 from portal.board.models import Answer, PairingRequest
@@ -62,7 +63,7 @@ def load(kind: str, item_id: int, *, lock: bool = False) -> Item | None:
             kind,
             row,
             row.author_id,
-            f"An answer to request {row.request_id}",
+            _("An answer to request %(id)s", id=row.request_id),
             row.message,
             f"/requests/{row.request_id}#answer-{row.id}",
         )
@@ -71,12 +72,16 @@ def load(kind: str, item_id: int, *, lock: bool = False) -> Item | None:
             kind,
             row,
             row.author_id,
-            f"A message in pairing {row.pairing_id}",
+            _("A message in pairing %(id)s", id=row.pairing_id),
             row.body,
             f"/pairings/{row.pairing_id}#message-{row.id}",
         )
     if kind is ItemKind.PAIRING:
-        title = f"{row.senior.display_name} and {row.junior.display_name}"
+        title = _(
+            "%(senior)s and %(junior)s",
+            senior=row.senior.display_name,
+            junior=row.junior.display_name,
+        )
         return Item(kind, row, 0, title, "", f"/pairings/{row.id}")
     if row.deleted_at is not None:
         return None

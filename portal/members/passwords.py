@@ -11,6 +11,7 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 
 MIN_LENGTH = 15
 MAX_LENGTH = 256
@@ -32,21 +33,22 @@ def common_passwords() -> frozenset[str]:
 def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
     """What is wrong with a new password, in words for the form, or None."""
     if len(password) < MIN_LENGTH:
-        return (
-            f"Use at least {MIN_LENGTH} characters: a phrase of a few words is easy "
-            "to remember and hard to guess."
+        return _(
+            "Use at least %(count)s characters: a phrase of a few words is easy "
+            "to remember and hard to guess.",
+            count=MIN_LENGTH,
         )
     if len(password) > MAX_LENGTH:
-        return f"Use at most {MAX_LENGTH} characters."
+        return _("Use at most %(count)s characters.", count=MAX_LENGTH)
     folded = password.lower()
     squeezed = "".join(folded.split())
     if folded in common_passwords() or squeezed in common_passwords():
-        return "That password is one of the most common ones. Please choose another phrase."
+        return _("That password is one of the most common ones. Please choose another phrase.")
     if len(set(squeezed)) <= 3:
-        return "That password repeats too few characters. Please choose a phrase."
+        return _("That password repeats too few characters. Please choose a phrase.")
     for own in (email.lower(), email.lower().split("@")[0], name.lower()):
         if len(own) >= 4 and squeezed == "".join(own.split()):
-            return "Your password can't be your email address or name."
+            return _("Your password can't be your email address or name.")
     return None
 
 

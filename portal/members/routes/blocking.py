@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.members import blocks, bp, services
@@ -38,8 +39,11 @@ def block(handle: str):
     return _answer(
         other,
         True,
-        f"You blocked {other.name}. You won't see each other's requests or answers. "
-        "They are not told.",
+        _(
+            "You blocked %(name)s. You won't see each other's requests or answers. "
+            "They are not told.",
+            name=other.name,
+        ),
     )
 
 
@@ -51,4 +55,4 @@ def unblock(handle: str):
     if not ActionForm().validate():
         abort(400)
     blocks.unblock(current_user, other)
-    return _answer(other, False, f"You unblocked {other.name}.")
+    return _answer(other, False, _("You unblocked %(name)s.", name=other.name))

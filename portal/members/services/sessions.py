@@ -8,12 +8,14 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from portal.clock import local, utcnow
 from portal.domain import NotAllowed
 from portal.extensions import db
 from portal.members.models import Member, MemberSession
 from portal.web.database import write_transaction
+from portal.web.i18n import format_day
 
 log = logging.getLogger("portal.members")
 
@@ -36,16 +38,17 @@ class Suspended(NotAllowed):
 
 
 def suspension_message(member: Member) -> str:
-    until = (
-        f"until {local(member.suspended_until, member):%-d %B %Y, %H:%M}"
-        if member.suspended_until
-        else "until the moderators lift it"
-    )
-    why = f" The moderators' reason: {member.suspension_reason}" if member.suspension_reason else ""
-    return (
-        f"Your account is suspended {until}, so you can't sign in.{why.rstrip('.')}"
-        f"{'.' if why else ''} If you think this is a mistake, reply to the email we sent you."
-    )
+    if member.suspended_until:
+        moment = local(member.suspended_until, member)
+        until = _("until %(day)s", day=f"{format_day(moment)}, {format_day(moment, 'time')}")
+    else:
+        until = _("until the moderators lift it")
+    parts = [_("Your account is suspended %(until)s, so you can't sign in.", until=until)]
+    if member.suspension_reason:
+        reason = member.suspension_reason.rstrip(".")
+        parts.append(_("The moderators' reason: %(reason)s.", reason=reason))
+    parts.append(_("If you think this is a mistake, reply to the email we sent you."))
+    return " ".join(parts)
 
 
 def add_session(member: Member, *, remember: bool, user_agent: str) -> str:
