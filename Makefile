@@ -58,7 +58,7 @@ $(MO): $(PO) | $(VENV)/.runtime
 translations: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
 		--no-location --sort-output --project=portal -o portal/translations/messages.pot portal
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-location \
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --no-wrap \
 		-i portal/translations/messages.pot -d portal/translations
 	$(BIN)/pybabel compile -d portal/translations
 
