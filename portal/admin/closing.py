@@ -80,6 +80,7 @@ def tell_author(item: Item, text: str) -> None:
         _l("A note from the moderators"),
         "moderation",
         member_id=author.id,
+        language=author.locale,
         member=author,
         text=text,
         link=current_app.config["SITE_URL"].rstrip("/") + item.url,

@@ -6,6 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,11 +25,26 @@ class ItemKind(enum.StrEnum):
     @property
     def label(self) -> str:
         return {
-            "request": "Request",
-            "answer": "Answer",
-            "message": "Message",
-            "pairing": "Pairing",
-        }.get(self.value, "Profile")
+            "request": _("Request"),
+            "answer": _("Answer"),
+            "message": _("Message"),
+            "pairing": _("Pairing"),
+        }.get(self.value) or _("Profile")
+
+    @property
+    def yours(self):
+        """ "your request"... inside what the author is told (lazy: their language)."""
+        return YOURS.get(self.value, YOURS["member"])
+
+
+# Each is followed by a postposition in the sentences that hold it (Hindi: oblique case).
+YOURS = {
+    "request": _l("your request"),
+    "answer": _l("your answer"),
+    "message": _l("your message"),
+    "member": _l("your profile"),
+    "pairing": _l("your pairing"),
+}
 
 
 REASONS = {

@@ -117,7 +117,7 @@ def hide(kind: str, item_id: int):
     form = HideForm(prefix=_prefix(group))
     if form.validate():
         services.hide(current_user, kind, item_id, form.reason.data)
-        return _after(kind, item_id, "Hidden. The author has been told why.")
+        return _after(kind, item_id, _("Hidden. The author has been told why."))
     context = _group_context(group, hide_form=form)
     if is_htmx():
         return render_template("admin/_group.html", **context), 422
@@ -135,7 +135,7 @@ def restore(kind: str, item_id: int):
     form = NoteForm(prefix=_prefix(group) + "n")
     form.validate()
     services.restore(current_user, kind, item_id, form.reason.data or "")
-    return _after(kind, item_id, "Restored: everyone can see it again.")
+    return _after(kind, item_id, _("Restored: everyone can see it again."))
 
 
 @bp.post("/admin/items/<kind>/<int:item_id>/dismiss")
@@ -145,7 +145,7 @@ def dismiss(kind: str, item_id: int):
     form = NoteForm(prefix=_prefix(group) + "n")
     form.validate()
     services.dismiss(current_user, kind, item_id, form.reason.data or "")
-    return _after(kind, item_id, "Dismissed: the reports are closed.")
+    return _after(kind, item_id, _("Dismissed: the reports are closed."))
 
 
 @bp.post("/admin/members/<int:member_id>/suspend")

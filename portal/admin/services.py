@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from portal.admin.audit import audit
@@ -111,9 +112,11 @@ def report(reporter: Member, kind: str, item_id: int, reason: str, note: str = "
                 audit(None, "auto-hide", item=item, reason=f"{reporters} members reported it")
                 tell_author(
                     item,
-                    f"Several members reported your {item.kind.label.lower()}, so it is "
-                    "hidden until a moderator looks at it. Only you and the moderators can "
-                    "see it meanwhile.",
+                    _l(
+                        "Several members reported %(thing)s, so it is hidden until a moderator "
+                        "looks at it. Only you and the moderators can see it meanwhile.",
+                        thing=item.kind.yours,
+                    ),
                 )
     log.info("Member %s reported %s %s", reporter.id, item.kind.value, item.id)
     return Reported(made, hidden_now)
@@ -157,9 +160,12 @@ def hide(moderator: Member, kind: str, item_id: int, reason: str) -> Item:
         audit(moderator, "hide", item=item, reason=reason)
         tell_author(
             item,
-            f"The moderators have hidden your {item.kind.label.lower()}: {reason} "
-            "Only you and the moderators can see it now. If you think this is a mistake, "
-            "ask for a review on its page.",
+            _l(
+                "The moderators have hidden %(thing)s: %(reason)s Only you and the moderators "
+                "can see it now. If you think this is a mistake, ask for a review on its page.",
+                thing=item.kind.yours,
+                reason=reason,
+            ),
         )
     log.info("Moderator %s hid %s %s", moderator.id, item.kind.value, item.id)
     return item
@@ -181,8 +187,10 @@ def restore(moderator: Member, kind: str, item_id: int, reason: str = "") -> Ite
         audit(moderator, "restore", item=item, reason=reason)
         tell_author(
             item,
-            f"The moderators looked again: your {item.kind.label.lower()} is visible to "
-            "everyone once more.",
+            _l(
+                "The moderators looked again: %(thing)s is visible to everyone once more.",
+                thing=item.kind.yours,
+            ),
         )
     return item
 
@@ -209,14 +217,19 @@ def dismiss(moderator: Member, kind: str, item_id: int, reason: str = "") -> Ite
             db.session.refresh(item.row)
             tell_author(
                 item,
-                f"The moderators looked at your {item.kind.label.lower()}: everyone can see "
-                "it again.",
+                _l(
+                    "The moderators looked at %(thing)s: everyone can see it again.",
+                    thing=item.kind.yours,
+                ),
             )
         elif item.can_hide and item.row.is_hidden and any(r.reason == REVIEW for r in closed):
             tell_author(
                 item,
-                f"The moderators looked again at your {item.kind.label.lower()}. It stays "
-                f"hidden: {item.row.hidden_reason}",
+                _l(
+                    "The moderators looked again at %(thing)s. It stays hidden: %(reason)s",
+                    thing=item.kind.yours,
+                    reason=item.row.hidden_reason,
+                ),
             )
         audit(moderator, "dismiss", item=item, reason=reason)
     return item

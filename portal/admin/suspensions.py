@@ -75,6 +75,7 @@ def suspend(moderator: Member, member_id: int, reason: str, length: str) -> Memb
             _l("Your account is suspended"),
             "suspended",
             member_id=member.id,
+            language=member.locale,
             member=member,
             until=until,
             reason=reason,
