@@ -40,7 +40,8 @@ class Suspended(NotAllowed):
 def suspension_message(member: Member) -> str:
     if member.suspended_until:
         moment = local(member.suspended_until, member)
-        until = _("until %(day)s", day=f"{format_day(moment)}, {format_day(moment, 'time')}")
+        day = f"{format_day(moment)}, {format_day(moment, 'time')}"
+        until = _("until %(day)s", day=day)
     else:
         until = _("until the moderators lift it")
     parts = [_("Your account is suspended %(until)s, so you can't sign in.", until=until)]
