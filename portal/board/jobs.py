@@ -73,6 +73,6 @@ def requests_for(member, since: datetime) -> Section | None:
     """Open requests from the last month that fit what the member teaches or learns."""
     found = suggestions(member, limit=5, since=since)
     return Section(
-        "Open requests that fit you",
+        _l("Open requests that fit you"),
         [(item.title, absolute_url("board.request_page", request_id=item.id)) for item in found],
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
+
 from portal.clock import local_date
 from portal.essays import snapshot, today
 from portal.notifications.digest import Section, digest_section
@@ -15,6 +17,6 @@ def new_essays(member, since: datetime) -> Section | None:
     first = local_date(since)
     fresh = [essay for essay in snapshot().published(today()) if essay.date >= first]
     return Section(
-        "New essays",
+        _l("New essays"),
         [(essay.title, absolute_url("essays.essay", slug=essay.slug)) for essay in fresh[:5]],
     )

@@ -18,6 +18,7 @@ from portal.jobs import check_stop, job, monthly
 from portal.members.models import Member
 from portal.notifications.email import send_notice
 from portal.web.database import write_transaction
+from portal.web.i18n import in_language
 
 SINCE = timedelta(days=31)
 BATCH = 200  # members per transaction
@@ -39,7 +40,9 @@ def digest_section(fn):
 
 
 def sections_for(member: Member, since: datetime) -> list[Section]:
-    return [found for fn in DIGEST_SECTIONS if (found := fn(member, since)) and found.items]
+    """Each feature's section, written in the member's language."""
+    with in_language(member.locale):
+        return [found for fn in DIGEST_SECTIONS if (found := fn(member, since)) and found.items]
 
 
 @job("digest", period=monthly, first_run_now=False)

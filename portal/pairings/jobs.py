@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.clock import local_date, today_for
 from portal.extensions import db
@@ -26,6 +28,7 @@ from portal.pairings.models import (
 )
 from portal.pairings.services.queries import current_quarter
 from portal.web.database import write_transaction
+from portal.web.i18n import format_day
 from portal.web.templating import absolute_url
 
 REFLECT_BEFORE_END = timedelta(days=14)
@@ -80,7 +83,7 @@ def reminders(period: str) -> str:
                 reflections.append(
                     dict(
                         member=member,
-                        subject=f"Your reflection on {quarter.tool.name} is due",
+                        subject=_l("Your reflection on %(tool)s is due", tool=quarter.tool.name),
                         template="reminder_reflection",
                         dedupe_key=f"reminder:reflection:{quarter.id}:{member.id}",
                         partner=partner,
@@ -94,7 +97,10 @@ def reminders(period: str) -> str:
                 quiet.append(
                     dict(
                         member=member,
-                        subject=f"It has been a while since you met {partner.display_name}",
+                        subject=_l(
+                            "It has been a while since you met %(name)s",
+                            name=partner.display_name,
+                        ),
                         template="reminder_quiet",
                         dedupe_key=f"reminder:quiet:{pairing.id}:{since}:{member.id}",
                         partner=partner,
@@ -121,15 +127,22 @@ def next_steps(member: Member, since: datetime) -> Section | None:
     items = []
     for pairing in pairings:
         quarter = current_quarter(pairing)
-        partner = pairing.partner_of(member.id).display_name
+        names = {"tool": quarter.tool.name, "partner": pairing.partner_of(member.id).display_name}
         if quarter.is_complete:
-            step = "renew for the next quarter, or end the pairing kindly"
+            step = _(
+                "%(tool)s with %(partner)s: renew for the next quarter, or end the pairing kindly",
+                **names,
+            )
         elif (
             today_for(member)
             >= (ends := local_date(quarter.started_at, member) + timedelta(days=QUARTER_DAYS))
             - REFLECT_BEFORE_END
         ):
-            step = f"write your reflection by {ends:%d %B}"
+            step = _(
+                "%(tool)s with %(partner)s: write your reflection by %(date)s",
+                date=format_day(ends, "day_month"),
+                **names,
+            )
         else:
             covered = sa.select(SessionEntry.agenda_item_id).where(
                 SessionEntry.quarter_id == quarter.id, SessionEntry.agenda_item_id.is_not(None)
@@ -140,6 +153,13 @@ def next_steps(member: Member, since: datetime) -> Section | None:
                 .order_by(AgendaItem.position)
                 .limit(1)
             )
-            step = f"next on your agenda: {upcoming}" if upcoming else "log your next session"
-        items.append((f"{quarter.tool.name} with {partner}: {step}", _link(pairing, "agenda")))
-    return Section("Your pairings", items)
+            if upcoming:
+                step = _(
+                    "%(tool)s with %(partner)s: next on your agenda: %(item)s",
+                    item=upcoming,
+                    **names,
+                )
+            else:
+                step = _("%(tool)s with %(partner)s: log your next session", **names)
+        items.append((step, _link(pairing, "agenda")))
+    return Section(_("Your pairings"), items)
