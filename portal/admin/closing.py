@@ -53,7 +53,7 @@ def close_reports(item: Item, outcome: Outcome, by: Member) -> list[Report]:
         if reporter is None or reporter.deleted_at or report.reason == REVIEW:
             continue  # an author asking for a review hears through _tell_author
         text = (
-            "A moderator has looked at the concern you raised. Thank you for telling us."
+            _l("A moderator has looked at the concern you raised. Thank you for telling us.")
             if report.reason == CONCERN
             else THANKS[outcome]
         )

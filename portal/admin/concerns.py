@@ -8,6 +8,7 @@ import logging
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from portal.admin.items import load
@@ -90,7 +91,7 @@ def raise_concern(member: Member, pairing_id: int, note: str) -> Report:
             )
         made = _file(member, ItemKind.PAIRING, pairing_id, partner.id, CONCERN, note)
         _tell_moderators(
-            "A member raised a concern about their pairing.",
+            _l("A member raised a concern about their pairing."),
             about=(item.row.senior_id, item.row.junior_id),
         )
     log.info("Member %s raised a concern about pairing %s", member.id, pairing_id)

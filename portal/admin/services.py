@@ -27,8 +27,15 @@ from portal.web.i18n import format_number
 
 log = logging.getLogger("portal.admin")
 
+
+def N_(text: str) -> str:
+    """Marks text for the catalogue (pybabel's default keyword), kept as it is: the reason
+    is stored and compared in English, and shown through gettext."""
+    return text
+
+
 AUTO_HIDE_REPORTERS = 3
-AUTO_HIDE_REASON = "Reported by several members; a moderator will look at it soon."
+AUTO_HIDE_REASON = N_("Reported by several members; a moderator will look at it soon.")
 NOTE_LENGTH = 1000
 
 

@@ -48,8 +48,10 @@ def login():
                 return redirect_to(safe_next(form.next.data))
         else:
             form.form_errors.append(
-                "That email and password don't match an account. Check them, or sign in "
-                "with an emailed link instead."
+                _(
+                    "That email and password don't match an account. Check them, or sign in "
+                    "with an emailed link instead."
+                )
             )
     form.password.data = ""
     return render("members/login.html", "members/_login_form.html", 422, form=form)
