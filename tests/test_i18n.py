@@ -76,7 +76,7 @@ def test_the_members_setting_wins_and_the_account_page_saves_it(app, client, mak
     client.set_cookie("lang", "en")
     page = text(client.get("/account", headers=ENGLISH))
     assert _lang(page) == "hi"
-    assert '<option selected value="hi">हिन्दी</option>' in page
+    assert '<option lang="hi" selected value="hi">हिन्दी</option>' in page
 
     # The footer's switch is a form for a member: it saves the setting.
     assert 'action="/language/en?next=/account"' in page

@@ -189,6 +189,24 @@ def test_the_digest_brings_requests_that_fit_and_can_be_turned_off(app, people, 
         assert db.session.get(Member, people["junior"]).wants_notice("digest") is False
 
 
+def test_the_digest_is_written_in_the_members_language(app, people, smtp, make_member):
+    """Each section's title and each pairing's next step in Hindi for a member who
+    chose Hindi (the worker writes it: no request, no browser to ask)."""
+    from portal.members.models import Member
+
+    senior = make_member(email="lata@example.com", name="Lata Menon", role="senior")
+    factories.make_pairing(app, senior, people["junior"])
+    factories.make_request(app, people["senior"], title="Teach me ChatGPT prompts")
+    change(app, Member, Member.id == people["junior"], locale="hi")
+    run(app, "digest")
+    body = smtp.last(JUNIOR).get_content()
+    assert "आपसे मेल खाते खुले अनुरोध" in body and "Open requests that fit you" not in body
+    assert "आपकी पेयरिंग" in body and "Lata Menon के साथ ChatGPT: एजेंडा में अगला: " in body
+    assert "Teach me ChatGPT prompts" in body
+    english = smtp.last("lata@example.com").get_content()  # Lata kept English
+    assert "ChatGPT with Ravi Iyer: next on your agenda: " in english
+
+
 def test_no_digest_for_an_unconfirmed_member_or_one_with_nothing_new(
     migrated, app, make_member, tmp_path
 ):

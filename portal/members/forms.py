@@ -22,6 +22,7 @@ from portal.members.names import clean_name, is_reserved
 from portal.members.passwords import MAX_LENGTH, password_problem
 from portal.members.tags import parse_tags, tag_key
 from portal.notifications.models import NOTICES
+from portal.web.i18n import HTML_LANG
 from portal.web.i18n import NAMES as INTERFACE_LANGUAGES
 
 MAX_TAGS = 12
@@ -170,7 +171,12 @@ class ProfileForm(ProfileFields, FlaskForm):
     # The interface's language (not `language`, the one to meet in): pages and emails.
     locale = SelectField(
         _l("Language of the portal and its emails"),
-        choices=_choices(INTERFACE_LANGUAGES),
+        # Each language named in itself, and marked so (a screen reader says "English"
+        # in English on a Hindi page).
+        choices=[
+            SelectChoice(code, name, {"lang": HTML_LANG[code]})
+            for code, name in INTERFACE_LANGUAGES.items()
+        ],
         default="en",
     )
 
