@@ -11,7 +11,9 @@ import re
 
 import pytest
 
-from .factories import complete_quarter, log_entry
+from portal.members.models import Member
+
+from .factories import complete_quarter, log_entry, make_pairing
 from .helpers import (
     HTMX,
     TEMPLATE_TITLES,
@@ -21,7 +23,9 @@ from .helpers import (
     change,
     entries,
     fragment_of,
+    pair_of,
     quarters,
+    set_columns,
     snapshot,
     text,
 )
@@ -115,6 +119,23 @@ def test_a_new_pairing_starts_from_the_three_session_template(app, pair, as_memb
     page = text(as_member("junior").get(pair.page))
     assert agenda_titles(page) == TEMPLATE_TITLES
     assert "Quarter 1: ChatGPT" in page
+
+
+@pytest.mark.parametrize(
+    ("senior", "junior", "first"),
+    [("hi", "hi", "मुझे दिखाइए"), ("hi", "en", "Show me"), ("en", "en", "Show me")],
+)
+def test_the_template_is_written_in_hindi_when_both_use_the_portal_in_hindi(
+    app, pairing_people, senior, junior, first
+):
+    set_columns(app, Member, pairing_people["senior"], locale=senior)
+    set_columns(app, Member, pairing_people["junior"], locale=junior)
+    begun = pair_of(app, make_pairing(app, pairing_people["senior"], pairing_people["junior"]))
+    items = agenda(app, begun)
+    assert items[0]["title"] == first
+    assert len(items) == 3 and all(item["detail"] for item in items)
+    hindi = first != "Show me"
+    assert all(("Last ten minutes" in item["detail"]) is not hindi for item in items)
 
 
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])

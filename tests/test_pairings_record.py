@@ -1088,7 +1088,7 @@ def test_migration_0004_gives_old_pairings_a_first_quarter_and_splits_notices(th
                 {"q": quarter.id},
             ).all()
             assert [tuple(row) for row in items] == [
-                (position, title, detail)
+                (position, str(title), str(detail))
                 for position, (title, detail) in enumerate(TEMPLATE, start=1)
             ]
             assert [row[1] for row in items] == [

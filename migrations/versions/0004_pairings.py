@@ -234,7 +234,8 @@ def _first_quarters():
     )
     quarter_ids = conn.execute(sa.text("SELECT id FROM pairing_quarters")).scalars().all()
     rows = [
-        {"quarter_id": quarter_id, "position": position, "title": title, "detail": detail}
+        # The template's strings are translatable (lazy): written here as English.
+        {"quarter_id": quarter_id, "position": position, "title": str(title), "detail": str(detail)}
         for quarter_id in quarter_ids
         for position, (title, detail) in enumerate(TEMPLATE, start=1)
     ]

@@ -16,19 +16,27 @@ from portal.pairings.services.queries import current_quarter
 from portal.pairings.template import TEMPLATE
 from portal.tools import Tool
 from portal.web.database import write_transaction
+from portal.web.i18n import in_language
 
 SIDES = ("junior", "senior")
 
 
 def start_quarter(pairing: Pairing, tool: Tool, number: int = 1) -> Quarter:
-    """A new quarter with the three-session template. Call inside a transaction."""
+    """A new quarter with the three-session template, written in Hindi when both members
+    use the portal in Hindi, else in English (the agenda is the pair's, shared: one
+    language for both). Call inside a transaction."""
     quarter = Quarter(pairing_id=pairing.id, number=number, tool_id=tool.id, started_at=utcnow())
     db.session.add(quarter)
     db.session.flush()
-    for position, (title, detail) in enumerate(TEMPLATE, start=1):
-        db.session.add(
-            AgendaItem(quarter_id=quarter.id, position=position, title=title, detail=detail)
-        )
+    locales = {db.session.get(Member, pairing.senior_id).locale}
+    locales.add(db.session.get(Member, pairing.junior_id).locale)
+    with in_language(locales.pop() if len(locales) == 1 else None):
+        for position, (title, detail) in enumerate(TEMPLATE, start=1):
+            db.session.add(
+                AgendaItem(
+                    quarter_id=quarter.id, position=position, title=str(title), detail=str(detail)
+                )
+            )
     return quarter
 
 
