@@ -400,6 +400,9 @@ def test_a_pair_plans_logs_and_completes_a_quarter(
     )
     if js_enabled:
         assert marker_survived(senior), "opening the correction reloaded the page"
+        # Opened in place, its first field takes focus once htmx has settled the swap
+        # (issue 14): typing before that would race the focus.
+        expect(correction.get_by_label("Date")).to_be_focused()
     correction.get_by_label("What you covered").fill("A blank page to finished minutes, twice")
     correction.get_by_label("Notes (optional)").fill("The second time, without help.")
     submit(
