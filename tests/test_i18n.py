@@ -4,10 +4,15 @@ language; mails in their recipient's language; dates and numbers for hi-IN and e
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import date, datetime
 
 import pytest
+import sqlalchemy as sa
 
+from portal.board.models import PairingRequest
+from portal.extensions import db
 from portal.web.i18n import format_day, format_number, from_accept_language
 
 from . import factories
@@ -188,3 +193,42 @@ def test_a_date_on_a_hindi_page_is_written_in_hindi(app, client, make_member):
     assert _lang(page) == "hi"
     english_months = ("January", "February", "March", "April", "June", "July", "August")
     assert not any(month in page for month in english_months)
+
+
+def test_the_switch_keeps_the_query_of_the_page_it_was_on(client):
+    """Switching on a filtered board (or a sign-in page with its way back) comes back to
+    the same page, filters and all."""
+    page = text(client.get("/requests/?tool=ChatGPT&kind=seeking", headers=ENGLISH))
+    link = re.search(r'href="(/language/hi\?next=[^"]+)"', page).group(1)
+    switched = client.get(html.unescape(link), headers=ENGLISH)
+    assert switched.status_code == 303
+    assert switched.headers["Location"] == "/requests/?tool=ChatGPT&kind=seeking"
+
+
+def test_the_default_cadence_offered_in_hindi_is_kept_as_the_shared_default(
+    app, client, make_member
+):
+    """The form offers "One tool per quarter" in the member's language; sent unchanged, it
+    is stored as the one default, which each reader then reads in their own language."""
+    make_member(email=SENIOR, locale="hi")
+    sign_in(client, SENIOR)
+    form = text(client.get("/requests/new"))
+    offered = re.search(r'name="cadence"[^>]*value="([^"]+)"', form).group(1)
+    assert offered != "One tool per quarter" and re.search("[\u0900-\u097f]", offered)
+    posted = client.post(
+        "/requests/",
+        data={
+            "kind": "seeking",
+            "title": "Teach me ChatGPT for board notes",
+            "tool": "ChatGPT",
+            "description": "I want to learn to draft board notes with it.",
+            "format": "online",
+            "cadence": offered,
+        },
+    )
+    assert posted.status_code == 303
+    with app.app_context():
+        stored = db.session.scalar(sa.select(PairingRequest.cadence))
+    assert stored == "One tool per quarter"
+    english = text(app.test_client().get(posted.headers["Location"], headers=ENGLISH))
+    assert "<dd>One tool per quarter</dd>" in english

@@ -31,10 +31,11 @@ def etag_for(*parts: object) -> str:
 
 @cache
 def build_id() -> str:
-    """Identifies this deploy's templates and static files (computed once)."""
+    """Identifies this deploy's templates, static files and translations (computed
+    once): a deploy that changes only the Hindi catalogue changes every ETag too."""
     digest = hashlib.sha1(usedforsecurity=False)
     root = Path(__file__).resolve().parent.parent
-    for folder in ("templates", "static"):
+    for folder in ("templates", "static", "translations"):
         for path in sorted((root / folder).rglob("*")):
             if path.is_file():
                 digest.update(str(path.relative_to(root)).encode())

@@ -24,6 +24,7 @@ from werkzeug.exceptions import BadRequest, HTTPException, InternalServerError
 from portal.domain import Conflict, NotAllowed
 from portal.extensions import db, limiter
 from portal.web.htmx import is_htmx
+from portal.web.i18n import HTML_LANG, language
 
 log = logging.getLogger("portal")
 
@@ -171,6 +172,7 @@ def register_errors(app: Flask) -> None:
             title=title,
             detail=detail,
             request_id=g.get("request_id"),
+            html_lang=HTML_LANG[language()],
         )
         return page, code, headers or {}
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from portal.board.models import Answer, AnswerStatus, Kind, PairingRequest, RequestTag, Status
 from portal.board.services.limits import check_can_post
@@ -67,7 +68,7 @@ def post_request(member: Member, data: RequestInput) -> PairingRequest:
             tool=find_or_create_tool(data.tool),
             description=data.description.strip(),
             description_html=description_html,
-            cadence=data.cadence.strip() or "One tool per quarter",
+            cadence=stored_cadence(data.cadence),
             in_person=data.in_person,
             city=data.city.strip() if data.in_person else "",
             status=Status.OPEN,
@@ -82,6 +83,18 @@ def post_request(member: Member, data: RequestInput) -> PairingRequest:
             member.asking_primer_at = now
     log.info("Member %s posted request %s", member.id, request.id)
     return request
+
+
+DEFAULT_CADENCE = "One tool per quarter"
+
+
+def stored_cadence(cadence: str) -> str:
+    """The form offers the default cadence in the member's language; it is kept as the
+    one English default, which every page shows in its reader's language."""
+    cadence = cadence.strip()
+    if not cadence or cadence == str(_l(DEFAULT_CADENCE)):
+        return DEFAULT_CADENCE
+    return cadence
 
 
 def get_request(request_id: int) -> PairingRequest | None:
