@@ -4,7 +4,6 @@ language; mails in their recipient's language; dates and numbers for hi-IN and e
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import date, datetime
 
@@ -193,16 +192,6 @@ def test_a_date_on_a_hindi_page_is_written_in_hindi(app, client, make_member):
     assert _lang(page) == "hi"
     english_months = ("January", "February", "March", "April", "June", "July", "August")
     assert not any(month in page for month in english_months)
-
-
-def test_the_switch_keeps_the_query_of_the_page_it_was_on(client):
-    """Switching on a filtered board (or a sign-in page with its way back) comes back to
-    the same page, filters and all."""
-    page = text(client.get("/requests/?tool=ChatGPT&kind=seeking", headers=ENGLISH))
-    link = re.search(r'href="(/language/hi\?next=[^"]+)"', page).group(1)
-    switched = client.get(html.unescape(link), headers=ENGLISH)
-    assert switched.status_code == 303
-    assert switched.headers["Location"] == "/requests/?tool=ChatGPT&kind=seeking"
 
 
 def test_the_default_cadence_offered_in_hindi_is_kept_as_the_shared_default(
