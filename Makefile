@@ -12,7 +12,7 @@ PORT   ?= 5000
 PO     := portal/translations/hi/LC_MESSAGES/messages.po
 MO     := $(PO:.po=.mo)
 
-.PHONY: run test setup setup-dev assets icons translations chromium redis lint bench bench-stack prod-check clean
+.PHONY: run test setup setup-dev assets icons translations chromium redis lint bench bench-cow bench-stack prod-check clean
 
 run: setup assets
 	FLASK_DEBUG=1 $(BIN)/flask --app wsgi db upgrade
@@ -91,6 +91,10 @@ lint: setup-dev
 # vs straight to gunicorn, and a mixed load's plateau.
 bench: setup-dev assets
 	$(BIN)/python bench/bench.py
+
+# What one gunicorn worker copies from the master, and the functions it runs (root).
+bench-cow: setup-dev assets
+	$(BIN)/python bench/cow.py
 
 bench-stack: setup assets redis
 	$(BIN)/python bench/stack.py

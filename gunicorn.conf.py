@@ -18,7 +18,10 @@ graceful_timeout = 20
 # Memory (issue 13): the master loads the app once and forks each worker from it, so
 # the code, the templates and the essays read at start-up are one copy shared by every
 # worker (each worker's PSS, its own pages plus its share of the shared ones, is the
-# figure `make bench` reports; the target is <= 40 MB). The price: HUP starts new
+# figure `make bench` reports: 43 MB with three workers, 47 with two, against a target
+# of <= 40 MB). A worker still copies the pages it writes to, and CPython writes into
+# every object it uses, so its own share grows with the code it runs (`make bench-cow`
+# shows it, bench/README.md says what was tried). The price: HUP starts new
 # workers from the code already loaded, so a deploy restarts the service instead
 # (deploy/systemd/portal.socket holds the port meanwhile: no connection is refused).
 preload_app = True
