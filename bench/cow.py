@@ -31,7 +31,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -180,12 +182,16 @@ def functions_pass(port: int, database: Path, log: Path, urls, pairing: dict, re
             run_stages(port, urls, pairing, repeat, after)
         finally:
             bench.stop_server(proc)
-        (found,) = Path(out).glob("*.json")
-        counts = json.loads(found.read_text())
+        counts: dict[str, Counter] = {}
+        for found in Path(out).glob("*.json"):  # one per worker (one, unless it was replaced)
+            for stage, packages in json.loads(found.read_text()).items():
+                counts.setdefault(stage, Counter()).update(packages)
+        if not counts:
+            raise RuntimeError(f"the worker wrote no function counts:\n{bench.log_tail(log)}")
     print("\nDistinct Python functions the worker ran for the first time, by stage")
     print("(sys.setprofile, a second run; the 5 packages with the most, then the rest)\n")
     for stage in STAGES:
-        packages = Counter(counts.get(stage, {}))
+        packages = counts.get(stage, Counter())
         top = packages.most_common(5)
         rest = sum(packages.values()) - sum(n for _, n in top)
         listed = ", ".join(f"{name} {n}" for name, n in top)
@@ -204,14 +210,22 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    with tempfile.TemporaryDirectory(prefix="portal-cow-") as tmp:
-        database, log = Path(tmp) / "cow.sqlite3", Path(tmp) / "gunicorn.log"
-        port = bench.free_port()
-        made = bench.prepare_database(database, 1_000, port, log, pairing=True)
-        ids = {"request_id": made["request_id"], "pairing_id": made["pairing"]["id"]}
-        urls = [(name, path.format(**ids)) for name, path in bench.URLS]
-        memory_pass(port, database, log, urls, made["pairing"], args.repeat)
-        functions_pass(port, database, log, urls, made["pairing"], args.repeat)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))  # unwind
+    try:
+        with tempfile.TemporaryDirectory(prefix="portal-cow-") as tmp:
+            database, log = Path(tmp) / "cow.sqlite3", Path(tmp) / "gunicorn.log"
+            port = bench.free_port()
+            made = bench.prepare_database(database, 1_000, port, log, pairing=True)
+            ids = {"request_id": made["request_id"], "pairing_id": made["pairing"]["id"]}
+            urls = [(name, path.format(**ids)) for name, path in bench.URLS]
+            memory_pass(port, database, log, urls, made["pairing"], args.repeat)
+            functions_pass(port, database, log, urls, made["pairing"], args.repeat)
+    except KeyboardInterrupt:
+        print("interrupted; server stopped", file=sys.stderr)
+        return 130
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        print(f"cow: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
