@@ -41,11 +41,13 @@
   }
 
   // A field with its label and error in view (on a phone the error sits below the field,
-  // often off-screen): the whole .field, or the radio group's fieldset.
+  // often off-screen): the whole .field, or the radio group's fieldset. One scroll, at
+  // once: focus() would scroll too, and Chromium drops one of two smooth scrolls started
+  // together (html has scroll-behavior: smooth), leaving the error out of view.
   function focusField(field) {
-    field.focus();
-    var around = field.closest(".field");
-    if (around) around.scrollIntoView({ block: "nearest" });
+    var around = field.closest(".field") || field;
+    field.focus({ preventScroll: true });
+    around.scrollIntoView({ block: "nearest", behavior: "instant" });
   }
 
   // What the server put in the markup it sends: data-announce (its value, or the element's
