@@ -17,11 +17,12 @@ timeout = 30
 graceful_timeout = 20
 # Memory (issue 13): the master loads the app once and forks each worker from it, so
 # the code, the templates and the essays read at start-up are one copy shared by every
-# worker (each worker's PSS, its own pages plus its share of the shared ones, is the
-# figure `make bench` reports: 43 MB with three workers, 47 with two, against a target
-# of <= 40 MB). A worker still copies the pages it writes to, and CPython writes into
-# every object it uses, so its own share grows with the code it runs (`make bench-cow`
-# shows it, bench/README.md says what was tried). The price: HUP starts new
+# worker. A worker still copies the pages it writes to, and CPython writes into every
+# object it uses, so its own share grows with the code it runs (`make bench-cow` shows
+# it). Each worker's PSS (its own pages plus its share of the shared ones; target
+# <= 40 MB) is what `make bench` reports: 43 MB with three workers and 47 with two as
+# forked, 33-35 and 37 once ksmd has merged the copies that are alike (`ksm` below;
+# bench/README.md says what else was tried). The price of preloading: HUP starts new
 # workers from the code already loaded, so a deploy restarts the service instead
 # (deploy/systemd/portal.socket holds the port meanwhile: no connection is refused).
 preload_app = True
@@ -36,6 +37,14 @@ with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to set
 # No collection while the master loads the app: freed holes in its memory would be
 # filled, and so copied, by each worker (see when_ready and pre_fork).
 gc.disable()
+# Kernel samepage merging: much of what a worker copies from the master (CPython writes
+# to every object it uses) ends with the same bytes as the master's page or another
+# worker's copy. The master offers its memory to the kernel's ksmd (portal/web/ksm.py;
+# the workers inherit the offer), which maps identical pages back to one copy where
+# the host runs it (deploy/tmpfiles.d/portal-ksm.conf): 33-35 MB PSS per worker with
+# three workers instead of 43, 37 instead of 47 with two, for about 2 % of a core
+# (`make bench`, bench/README.md). GUNICORN_KSM=off leaves the memory unoffered.
+ksm = os.environ.get("GUNICORN_KSM", "on").lower() not in ("off", "0", "false", "no")
 # Recycle workers now and then so that a slow leak can never grow for long.
 max_requests = 5000
 max_requests_jitter = 500
@@ -73,6 +82,13 @@ def when_ready(server):
     warm_up(server.app.wsgi())
     gc.freeze()
     gc.enable()
+    if ksm:
+        from portal.web.ksm import ksmd_running, offer_memory
+
+        running = {True: "merging", False: "not running", None: "not in this kernel"}
+        server.log.info(
+            "Memory offered to KSM: %s (ksmd: %s)", offer_memory(), running[ksmd_running()]
+        )
 
 
 def pre_fork(server, worker):

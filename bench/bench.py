@@ -85,6 +85,7 @@ SIZE_TOLERANCE: dict[str, float] = {"board": 0.10, "request page": 0.10}
 # PSS (its own pages plus its share of those shared with the master and the other
 # workers): <= 40 MB. (Without preloading it would be <= 64 MB of RSS.)
 PSS_TARGET_MB = 40.0
+KSM_TIMEOUT = 300.0  # seconds for ksmd's full scans (bench.ksm_merge)
 
 DEFAULT_SIZES = (1_000, 100_000)  # requests on the board
 DEMO_MEMBERS = 2_000
@@ -416,6 +417,43 @@ def children(pid: int) -> list[int]:
     return sorted(kids)
 
 
+def ksm_merge(scans: int, quiet: bool = False) -> dict:
+    """Let the host's ksmd merge the pages alike in the workers (gunicorn.conf.py offers
+    their memory to it, as deployed): turn it on if it is off (root), wait for `scans`
+    full scans of the memory offered (the first only notes each page, merging starts
+    with the second), then put it back as it was. Says whether the workers' memory can
+    be read again as merged, and how long it took."""
+    run = Path("/sys/kernel/mm/ksm/run")
+    scans_file = Path("/sys/kernel/mm/ksm/full_scans")
+    try:
+        before = run.read_text().strip()
+    except OSError:
+        return {"merged": False, "why": "this kernel has no KSM"}
+    try:
+        if before != "1":
+            run.write_text("1")
+    except OSError as exc:
+        return {"merged": False, "why": f"could not start ksmd ({exc.strerror}; run as root)"}
+    started = time.monotonic()
+    try:
+        first = int(scans_file.read_text())
+        if not quiet:
+            print(f"ksm: waiting for {scans} full scans by ksmd ...", file=sys.stderr)
+        while int(scans_file.read_text()) < first + scans:
+            if time.monotonic() - started > KSM_TIMEOUT:
+                return {"merged": False, "why": f"ksmd did not finish {scans} scans in time"}
+            time.sleep(0.5)
+        return {
+            "merged": True,
+            "scans": scans,
+            "seconds": round(time.monotonic() - started, 1),
+            "was_running": before == "1",
+        }
+    finally:
+        if before != "1":
+            run.write_text(before)
+
+
 def memory_mb(pid: int) -> dict[str, float]:
     """VmRSS, VmHWM (peak RSS) and Pss (RSS with pages shared after fork divided
     among the sharers) in MB (1 MB = 1024 kB; /proc reports kB)."""
@@ -575,19 +613,37 @@ def print_table(run: dict) -> None:
             f"{res['kb_per_response']:>7.1f}  {problems}"
         )
     print()
-    print(f"{'worker pid':<12} {'RSS MB':>7} {'peak MB':>8} {'PSS MB':>7}  target (PSS)")
+    ksm = run["memory"].get("ksm") or {}
+    merged = bool(ksm.get("merged"))
+    print(
+        f"{'worker pid':<12} {'RSS MB':>7} {'peak MB':>8} {'PSS MB':>7}"
+        + (f" {'with KSM':>8}" if merged else "")
+        + "  target (PSS)"
+    )
+    keys = ("rss_mb", "peak_mb", "pss_mb") + (("pss_ksm_mb",) if merged else ())
     for m in memory:
-        pss = m.get("pss_mb")
+        pss = m.get("pss_ksm_mb") if merged else m.get("pss_mb")
         verdict = "" if pss is None else ("met" if pss <= PSS_TARGET_MB else "MISSED")
-        cells = [
-            ("?" if m.get(k) is None else f"{m[k]:.1f}") for k in ("rss_mb", "peak_mb", "pss_mb")
-        ]
+        cells = [("?" if m.get(k) is None else f"{m[k]:.1f}") for k in keys]
         print(
-            f"{m['pid']:<12} {cells[0]:>7} {cells[1]:>8} {cells[2]:>7}  "
-            f"<= {PSS_TARGET_MB:g} {verdict}"
+            f"{m['pid']:<12} {cells[0]:>7} {cells[1]:>8} {cells[2]:>7}"
+            + (f" {cells[3]:>8}" if merged else "")
+            + f"  <= {PSS_TARGET_MB:g} {verdict}"
         )
     if not memory:
         print("(no worker found)")
+    if merged:
+        print(
+            f"with KSM: after {ksm['scans']} full scans by ksmd ({ksm['seconds']:g} s"
+            + (
+                "; it was already running, so PSS MB is partly merged too"
+                if ksm["was_running"]
+                else ""
+            )
+            + ")"
+        )
+    elif ksm:
+        print(f"with KSM: not measured: {ksm['why']}")
 
 
 def size_changes(runs: list[dict]) -> list[dict]:
@@ -713,6 +769,11 @@ def measure_server(
                     "pss_mb": mem.get("Pss"),
                 }
             )
+        ksm = None
+        if args.ksm == "auto":
+            ksm = ksm_merge(args.ksm_scans, quiet=args.quiet)
+            for m in memory:
+                m["pss_ksm_mb"] = memory_mb(m["pid"]).get("Pss") if ksm["merged"] else None
         latency = None
         if args.latency_seconds and any(name == "essay page" for name, _ in urls):
             essay = dict(urls)["essay page"]
@@ -766,6 +827,7 @@ def measure_server(
             "pss_target_mb": PSS_TARGET_MB,
             "workers": memory,
             "master_rss_mb": master_memory.get("VmRSS"),
+            "ksm": ksm,
         },
         "latency": latency,
         "server_log_problems": problems,
@@ -873,6 +935,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", metavar="PATH", help="also write the results to PATH")
     parser.add_argument("--quiet", action="store_true", help="no per-round progress")
     parser.add_argument(
+        "--ksm",
+        choices=("auto", "off"),
+        default="auto",
+        help="auto: after the rounds, read each worker's PSS again once the host's ksmd "
+        "has merged the pages alike (turned on for it if off: root); off: don't",
+    )
+    parser.add_argument(
+        "--ksm-scans", type=int, default=3, help="ksmd's full scans to wait for (default 3)"
+    )
+    parser.add_argument(
         "--mail-joins",
         type=int,
         default=20,
@@ -892,6 +964,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("need 0 < --seconds <= 600, 0 <= --warmup <= 60, 1 <= --rounds <= 50")
     if not (1 <= args.workers <= 64 and 1 <= args.clients <= 256):
         parser.error("need 1 <= --workers <= 64 and 1 <= --clients <= 256")
+    if not 1 <= args.ksm_scans <= 20:
+        parser.error("need 1 <= --ksm-scans <= 20")
     if not 0 <= args.mail_joins <= 500:
         parser.error("need 0 <= --mail-joins <= 500")
     return args

@@ -244,6 +244,32 @@ def test_a_worker_gives_back_the_memory_each_password_check_takes(started, peopl
     assert _rss_mb(worker) - before < 8, (before, _rss_mb(worker))
 
 
+def _offered_to_ksm(pid: int) -> int:
+    """How many of the process's mappings the kernel may merge (VmFlags `mg`)."""
+    flags = re.findall(r"^VmFlags:(.*)$", Path(f"/proc/{pid}/smaps").read_text(), re.M)
+    return sum(" mg" in f" {line} " for line in flags)
+
+
+def test_the_master_and_its_workers_offer_their_memory_to_ksm(started):
+    """As deployed, the master offers its memory to ksmd once warmed up, and the workers
+    it forks inherit the offer (pages merge only where the host runs ksmd)."""
+    server, port = started()
+    master = server.process.pid
+    workers = _eventually(lambda: len(_children(master)) == 2 and _children(master))
+    assert _get(port, "/requests/")[0] == 200
+    assert "Memory offered to KSM: prctl" in server.output()
+    for pid in (master, *workers):
+        assert _offered_to_ksm(pid) >= 10, pid  # the heap, pymalloc's arenas, ...
+
+
+def test_gunicorn_ksm_off_offers_nothing(started):
+    server, _ = started(workers=1, GUNICORN_KSM="off")
+    worker = _eventually(lambda: _children(server.process.pid))[0]
+    assert _offered_to_ksm(server.process.pid) == 0
+    assert _offered_to_ksm(worker) == 0
+    assert "KSM" not in server.output()
+
+
 def _children(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").iterdir():
