@@ -91,8 +91,8 @@ def submit_with_errors_then_follow_the_summary(
     page.keyboard.press("Enter")
     target = f"#{error}" if error else ".error-summary"
     if js_enabled:
-        # At once, by one instant scroll (portal.js): two smooth ones (focus, then the
-        # field's box) can leave it out of view in Chromium under load.
+        # At once (portal.js scrolls once, instantly, and only essays scroll smoothly): a
+        # smooth scroll still running could leave it out of view in Chromium under load.
         assert page.evaluate(IN_VIEW, target), f"{target} is not in view right after Enter"
     expect_focus(page, f"#{field}")
     expect(page.locator(target)).to_be_in_viewport()
