@@ -20,9 +20,9 @@ graceful_timeout = 20
 # worker. A worker still copies the pages it writes to, and CPython writes into every
 # object it uses, so its own share grows with the code it runs (`make bench-cow` shows
 # it). Each worker's PSS (its own pages plus its share of the shared ones; target
-# <= 40 MB) is what `make bench` reports: 43 MB with three workers and 47 with two as
-# forked, 33-35 and 37 once ksmd has merged the copies that are alike (`ksm` below;
-# bench/README.md says what else was tried). The price of preloading: HUP starts new
+# <= 40 MB) is what `make bench` reports: 43 MB with three workers and 47 with two after
+# a full load, 31-33 with three at rest once ksmd has merged the copies that are alike
+# (`ksm` below; bench/README.md says what else was tried). The price of preloading: HUP starts new
 # workers from the code already loaded, so a deploy restarts the service instead
 # (deploy/systemd/portal.socket holds the port meanwhile: no connection is refused).
 preload_app = True
@@ -41,9 +41,10 @@ gc.disable()
 # to every object it uses) ends with the same bytes as the master's page or another
 # worker's copy. The master offers its memory to the kernel's ksmd (portal/web/ksm.py;
 # the workers inherit the offer), which maps identical pages back to one copy where
-# the host runs it (deploy/tmpfiles.d/portal-ksm.conf): 33-35 MB PSS per worker with
-# three workers instead of 43, 37 instead of 47 with two, for about 2 % of a core
-# (`make bench`, bench/README.md). GUNICORN_KSM=off leaves the memory unoffered.
+# the host runs it (deploy/tmpfiles.d/portal-ksm.conf), for about 2 % of a core: with
+# three workers 31-33 MB PSS each at rest, 35-40 under light traffic; under sustained
+# full load they copy the pages again as fast as ksmd merges them (43 MB; `make bench`,
+# bench/README.md). GUNICORN_KSM=off leaves the memory unoffered.
 ksm = os.environ.get("GUNICORN_KSM", "on").lower() not in ("off", "0", "false", "no")
 # Recycle workers now and then so that a slow leak can never grow for long.
 max_requests = 5000
