@@ -21,7 +21,7 @@ graceful_timeout = 20
 # object it uses, so its own share grows with the code it runs (`make bench-cow` shows
 # it). Each worker's PSS (its own pages plus its share of the shared ones; target
 # <= 40 MB) is what `make bench` reports: 43 MB with three workers and 47 with two after
-# a full load, 31-33 with three at rest once ksmd has merged the copies that are alike
+# a full load, 31-37 with three at rest once ksmd has merged the copies that are alike
 # (`ksm` below; bench/README.md says what else was tried). The price of preloading: HUP starts new
 # workers from the code already loaded, so a deploy restarts the service instead
 # (deploy/systemd/portal.socket holds the port meanwhile: no connection is refused).
@@ -42,7 +42,7 @@ gc.disable()
 # worker's copy. The master offers its memory to the kernel's ksmd (portal/web/ksm.py;
 # the workers inherit the offer), which maps identical pages back to one copy where
 # the host runs it (deploy/tmpfiles.d/portal-ksm.conf), for about 2 % of a core: with
-# three workers 31-33 MB PSS each at rest, 35-40 under light traffic; under sustained
+# three workers 31-37 MB PSS each at rest, 35-40 under light traffic; under sustained
 # full load they copy the pages again as fast as ksmd merges them (43 MB; `make bench`,
 # bench/README.md). GUNICORN_KSM=off leaves the memory unoffered.
 ksm = os.environ.get("GUNICORN_KSM", "on").lower() not in ("off", "0", "false", "no")

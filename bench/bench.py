@@ -85,7 +85,7 @@ SIZE_TOLERANCE: dict[str, float] = {"board": 0.10, "request page": 0.10}
 # PSS (its own pages plus its share of those shared with the master and the other
 # workers): <= 40 MB. (Without preloading it would be <= 64 MB of RSS.)
 PSS_TARGET_MB = 40.0
-KSM_TIMEOUT = 300.0  # seconds for ksmd's full scans (bench.ksm_merge)
+KSM_SECONDS_PER_SCAN = 60.0  # at most, for ksmd's full scans (bench.ksm_merge)
 
 DEFAULT_SIZES = (1_000, 100_000)  # requests on the board
 DEMO_MEMBERS = 2_000
@@ -421,37 +421,44 @@ def ksm_merge(scans: int, quiet: bool = False) -> dict:
     """Let the host's ksmd merge the pages alike in the workers (gunicorn.conf.py offers
     their memory to it, as deployed): turn it on if it is off (root), wait for `scans`
     full scans of the memory offered (the first only notes each page, merging starts
-    with the second), then put it back as it was. Says whether the workers' memory can
-    be read again as merged, and how long it took."""
+    with the second), then put it back as it was (pages merged meanwhile stay merged
+    until written to). Says whether the workers' memory can be read again as merged,
+    and how long it took; never raises for ksmd's sake."""
     run = Path("/sys/kernel/mm/ksm/run")
     scans_file = Path("/sys/kernel/mm/ksm/full_scans")
     try:
         before = run.read_text().strip()
     except OSError:
         return {"merged": False, "why": "this kernel has no KSM"}
+    started = time.monotonic()
+    result: dict
     try:
         if before != "1":
             run.write_text("1")
-    except OSError as exc:
-        return {"merged": False, "why": f"could not start ksmd ({exc.strerror}; run as root)"}
-    started = time.monotonic()
-    try:
         first = int(scans_file.read_text())
         if not quiet:
             print(f"ksm: waiting for {scans} full scans by ksmd ...", file=sys.stderr)
         while int(scans_file.read_text()) < first + scans:
-            if time.monotonic() - started > KSM_TIMEOUT:
-                return {"merged": False, "why": f"ksmd did not finish {scans} scans in time"}
+            if time.monotonic() - started > KSM_SECONDS_PER_SCAN * scans:
+                why = f"ksmd did not finish {scans} scans in time (GUNICORN_KSM=off?)"
+                return {"merged": False, "why": why}
             time.sleep(0.5)
-        return {
+        result = {
             "merged": True,
             "scans": scans,
             "seconds": round(time.monotonic() - started, 1),
             "was_running": before == "1",
         }
+    except (OSError, ValueError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        result = {"merged": False, "why": f"could not run ksmd ({why}; run as root)"}
     finally:
         if before != "1":
-            run.write_text(before)
+            try:
+                run.write_text(before)
+            except OSError as exc:
+                print(f"warning: could not stop ksmd again: {exc}", file=sys.stderr)
+    return result
 
 
 def memory_mb(pid: int) -> dict[str, float]:
@@ -773,7 +780,7 @@ def measure_server(
                 }
             )
         ksm = None
-        if args.ksm == "auto":
+        if args.ksm == "on":
             ksm = ksm_merge(args.ksm_scans, quiet=args.quiet)
             for m in memory:
                 m["pss_ksm_mb"] = memory_mb(m["pid"]).get("Pss") if ksm["merged"] else None
@@ -939,10 +946,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quiet", action="store_true", help="no per-round progress")
     parser.add_argument(
         "--ksm",
-        choices=("auto", "off"),
-        default="auto",
-        help="auto: after the rounds, read each worker's PSS again once the host's ksmd "
-        "has merged the pages alike (turned on for it if off: root); off: don't",
+        choices=("on", "off"),
+        default="off",
+        help="on: after the rounds, read each worker's PSS again once the host's ksmd has "
+        "merged the pages alike (root; it turns ksmd on for that, host-wide, and back)",
     )
     parser.add_argument(
         "--ksm-scans", type=int, default=3, help="ksmd's full scans to wait for (default 3)"
@@ -967,8 +974,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("need 0 < --seconds <= 600, 0 <= --warmup <= 60, 1 <= --rounds <= 50")
     if not (1 <= args.workers <= 64 and 1 <= args.clients <= 256):
         parser.error("need 1 <= --workers <= 64 and 1 <= --clients <= 256")
-    if not 1 <= args.ksm_scans <= 20:
-        parser.error("need 1 <= --ksm-scans <= 20")
+    if not 2 <= args.ksm_scans <= 20:
+        parser.error("need 2 <= --ksm-scans <= 20 (merging starts with the second scan)")
     if not 0 <= args.mail_joins <= 500:
         parser.error("need 0 <= --mail-joins <= 500")
     return args

@@ -211,6 +211,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))  # unwind
+    # Pages are told apart by their frame numbers: ksmd merging them (where the host
+    # runs it) would pass copies off as shared. Its gunicorns offer nothing to it.
+    os.environ["GUNICORN_KSM"] = "off"
     try:
         with tempfile.TemporaryDirectory(prefix="portal-cow-") as tmp:
             database, log = Path(tmp) / "cow.sqlite3", Path(tmp) / "gunicorn.log"

@@ -28,8 +28,8 @@ ACTIVE = """() => {
 
 IN_VIEW = """(selector) => {
   const r = document.querySelector(selector).getBoundingClientRect();
-  return r.top >= 0 && r.bottom <= window.innerHeight;
-}"""
+  return r.bottom > 0 && r.top < window.innerHeight;
+}"""  # some of it, as Playwright's to_be_in_viewport
 
 
 def active(page: Page) -> dict:

@@ -42,8 +42,8 @@
 
   // A field with its label and error in view (on a phone the error sits below the field,
   // often off-screen): the whole .field, or the radio group's fieldset. One scroll, at
-  // once: focus() would scroll too, and Chromium drops one of two smooth scrolls started
-  // together (html has scroll-behavior: smooth), leaving the error out of view.
+  // once, whatever the page's scroll-behavior: focus() would scroll too, and Chromium
+  // can drop one of two scrolls started together, leaving the error out of view.
   function focusField(field) {
     var around = field.closest(".field") || field;
     field.focus({ preventScroll: true });
