@@ -43,7 +43,7 @@ gc.disable()
 # the workers inherit the offer), which maps identical pages back to one copy where
 # the host runs it (deploy/tmpfiles.d/portal-ksm.conf), for about 2 % of a core: with
 # three workers 31-37 MB PSS each at rest, 35-40 under light traffic; under sustained
-# full load they copy the pages again as fast as ksmd merges them (43 MB; `make bench`,
+# full load they copy the pages again as fast as ksmd merges them (43 MB; bench.py --ksm on,
 # bench/README.md). GUNICORN_KSM=off leaves the memory unoffered.
 ksm = os.environ.get("GUNICORN_KSM", "on").lower() not in ("off", "0", "false", "no")
 # Recycle workers now and then so that a slow leak can never grow for long.
