@@ -20,7 +20,6 @@ import os
 from pathlib import Path
 
 PR_SET_MEMORY_MERGE = 67
-PR_GET_MEMORY_MERGE = 68
 MADV_MERGEABLE = 12
 KSM_RUN = Path("/sys/kernel/mm/ksm/run")
 
